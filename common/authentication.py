@@ -1,0 +1,40 @@
+"""DRF authentication: reuse what OrgContextMiddleware resolved; on public routes, verify the bearer token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from common.middleware import bearer_token
+from common.models import User
+from common.tokens import TOKEN_VERSION_CLAIM, TokenError, decode_access
+
+
+def _token_invalid() -> exceptions.AuthenticationFailed:
+    return exceptions.AuthenticationFailed("The access token is invalid or has expired.", code="token_invalid")
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[User, Any] | None:
+        django_request: HttpRequest = request._request
+        resolved = getattr(django_request, "org_request_context", None)
+        if resolved is not None:
+            return resolved.profile.user, resolved.token
+
+        raw = bearer_token(django_request)
+        if raw is None:
+            return None
+        try:
+            token = decode_access(raw)
+        except TokenError:
+            raise _token_invalid() from None
+        user = User.objects.filter(pk=token["user_id"]).first()
+        if user is None or not user.is_active or token.get(TOKEN_VERSION_CLAIM) != user.token_version:
+            raise _token_invalid()
+        return user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'

@@ -1,0 +1,55 @@
+"""The active org and profile of this request or task, and the database schema that goes with them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+from django.db import connection
+
+if TYPE_CHECKING:
+    from common.models import Profile
+    from tenants.models import Org
+
+_active_org: ContextVar[Org | None] = ContextVar("active_org", default=None)
+_active_profile: ContextVar[Profile | None] = ContextVar("active_profile", default=None)
+
+
+class NoActiveOrg(RuntimeError):
+    """Tenant data was touched with no org active: enter `org_context(org)` or use `Model.objects.for_org`."""
+
+
+def active_org() -> Org | None:
+    return _active_org.get()
+
+
+def active_profile() -> Profile | None:
+    return _active_profile.get()
+
+
+def require_active_org() -> Org:
+    org = _active_org.get()
+    if org is None:
+        raise NoActiveOrg(
+            "No org is active. Tenant queries run inside a request with an org header, a tenant Celery task, "
+            "or `with org_context(org):`."
+        )
+    return org
+
+
+@contextmanager
+def org_context(org: Org, profile: Profile | None = None) -> Iterator[Org]:
+    """Make `org` active and point the connection at its schema; restore both afterwards, even on error."""
+    previous_tenant = connection.tenant
+    org_token = _active_org.set(org)
+    profile_token = _active_profile.set(profile)
+    connection.set_tenant(org)
+    try:
+        yield org
+    finally:
+        _active_profile.reset(profile_token)
+        _active_org.reset(org_token)
+        if previous_tenant is not None and previous_tenant.schema_name != connection.schema_name:
+            connection.set_tenant(previous_tenant)

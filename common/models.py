@@ -1,0 +1,171 @@
+"""Who signs in (User), where they belong (Profile), and the BaseModel every tenant record inherits."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from common.context import require_active_org
+from common.ids import uuid7
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    MANAGER = "manager", "Manager"
+    MEMBER = "member", "Member"
+    VIEWER = "viewer", "Viewer"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields["is_platform_admin"] = True
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser):
+    """A person who signs in with an email. Platform admins are users with `is_platform_admin`, nothing else."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    email = models.EmailField(max_length=254)
+    name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_platform_admin = models.BooleanField(default=False)
+    # Bumped to revoke every access and refresh token issued before (password change, "sign out everywhere").
+    token_version = models.PositiveIntegerField(default=0)
+    date_joined = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    # The Django admin is for platform admins only; there is no other staff or permission model.
+    @property
+    def is_staff(self) -> bool:
+        return self.is_platform_admin
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.is_platform_admin
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        return self.is_active and self.is_platform_admin
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_active and self.is_platform_admin
+
+
+class Profile(models.Model):
+    """A user's membership of one org, with a role; this is `request.profile`. Never hard-deleted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="profiles")
+    org = models.ForeignKey("tenants.Org", on_delete=models.PROTECT, related_name="profiles")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    is_active = models.BooleanField(default=True)
+    joined_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "org"], name="profile_user_org_unique")]
+        ordering = ["joined_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.org_id} as {self.role}"
+
+
+# --- Tenant records -----------------------------------------------------------------------------------------
+
+
+class OrgMismatch(RuntimeError):
+    """A tenant row was about to be written for an org other than the active one."""
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_org(self, org: Any) -> TenantQuerySet:
+        return self.filter(org=org)
+
+
+class TenantManager(models.Manager):
+    """Fail-closed: with no active org it refuses to build a query at all, so an unscoped read cannot happen."""
+
+    def get_queryset(self) -> TenantQuerySet:
+        org = require_active_org()
+        return TenantQuerySet(self.model, using=self._db).filter(org=org)
+
+    def for_org(self, org: Any) -> TenantQuerySet:
+        return TenantQuerySet(self.model, using=self._db).filter(org=org)
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        objs = list(objs)
+        org = require_active_org()
+        for obj in objs:
+            obj.assign_or_check_org(org)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class AllOrgsManager(models.Manager):
+    """Every org's rows at once. Only for platform-wide jobs that iterate orgs on purpose; never in a request."""
+
+
+class BaseModel(models.Model):
+    """UUID key, audit fields and `org`: the second fence behind the schema.
+
+    Foreign keys to public tables carry no database constraint and never cascade: Django's delete collector
+    cannot follow them across schemas, and on Citus such constraints slow every new tenant down.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    org = models.ForeignKey(
+        "tenants.Org", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        Profile, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        Profile, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
+
+    objects = TenantManager()
+    all_orgs_unsafe = AllOrgsManager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # An invariant guard, not business logic: a row can only be written for the org that is active.
+        self.assign_or_check_org(require_active_org())
+        super().save(*args, **kwargs)
+
+    def assign_or_check_org(self, org: Any) -> None:
+        if self.org_id is None:
+            self.org = org
+        elif self.org_id != org.pk:
+            raise OrgMismatch(f"{type(self).__name__} belongs to org {self.org_id}, but org {org.pk} is active.")

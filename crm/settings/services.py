@@ -1,0 +1,44 @@
+"""Turns DATABASE_URL and REDIS_URL (or their embedded defaults) into Django and Celery settings."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def database_from_url(url: str) -> dict[str, object]:
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise ImproperlyConfigured(f"DATABASE_URL must be a postgresql:// URL, not {parts.scheme!r}.")
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    host = query.pop("host", None) or unquote(parts.hostname or "")
+    return {
+        "ENGINE": "django_tenants.postgresql_backend",
+        "NAME": unquote(parts.path.lstrip("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": host,
+        "PORT": str(parts.port or ""),
+        "OPTIONS": query,
+    }
+
+
+def redis_with_db(url: str, db: int) -> str:
+    """The same Redis server, another logical database (tests keep to their own)."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        query["db"] = str(db)
+        return urlunsplit(parts._replace(query=urlencode(query)))
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def celery_url_from_redis(url: str) -> str:
+    """Celery (kombu) spells a unix socket `redis+socket://<path>?virtual_host=<db>`."""
+    parts = urlsplit(url)
+    if parts.scheme != "unix":
+        return url
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    db = query.pop("db", "0")
+    return f"redis+socket://{parts.path}?virtual_host={db}"

@@ -1,0 +1,141 @@
+"""Sign-up, sign-in and token lifecycle. Each function is one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from rest_framework import status
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from common.errors import ApiError
+from common.models import Profile, Role, User
+from common.tokens import TOKEN_VERSION_CLAIM, TokenError, issue_token_pair
+from tenants.models import Org
+from tenants.provisioning import org_create
+
+INVALID_CREDENTIALS = "No account matches this email and password."
+
+
+@dataclass(frozen=True)
+class Registration:
+    user: User
+    org: Org
+    profile: Profile
+    tokens: dict[str, str]
+
+
+def _password_errors(password: str, user: User) -> list[dict[str, str]]:
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as error:
+        return [{"code": e.code or "password_invalid", "detail": " ".join(e.messages)} for e in error.error_list]
+    return []
+
+
+def email_is_taken(email: str) -> bool:
+    return User.objects.filter(email__iexact=email.strip()).exists()
+
+
+@transaction.atomic
+def account_register(*, email: str, password: str, name: str, org_name: str) -> Registration:
+    """A user, an org with its schema and the owner membership: all of them or none."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    user = User(email=email, name=name.strip())
+    fields: dict[str, list[dict[str, str]]] = {}
+    if email_is_taken(email):
+        fields["email"] = [{"code": "email_taken", "detail": "An account with this email already exists."}]
+    password_errors = _password_errors(password, user)
+    if password_errors:
+        fields["password"] = password_errors
+    if fields:
+        code = "email_taken" if list(fields) == ["email"] else "invalid"
+        raise ApiError("The account could not be created.", code=code, fields=fields)
+
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # the same email registered concurrently, after the check above
+        raise ApiError(
+            "The account could not be created.",
+            code="email_taken",
+            fields={"email": [{"code": "email_taken", "detail": "An account with this email already exists."}]},
+        ) from None
+    org = org_create(name=org_name)
+    profile = Profile.objects.create(user=user, org=org, role=Role.OWNER)
+    return Registration(user=user, org=org, profile=profile, tokens=issue_token_pair(user))
+
+
+def _invalid_credentials() -> ApiError:
+    return ApiError(INVALID_CREDENTIALS, code="invalid_credentials", status_code=status.HTTP_401_UNAUTHORIZED)
+
+
+def auth_login(*, email: str, password: str) -> tuple[User, dict[str, str]]:
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        # Spend the same hashing time as a real check, so timing does not reveal which emails exist.
+        User().set_password(password)
+        raise _invalid_credentials()
+    if not user.check_password(password) or not user.is_active:
+        raise _invalid_credentials()
+    return user, issue_token_pair(user)
+
+
+def _token_invalid() -> ApiError:
+    return ApiError(
+        "The refresh token is invalid, expired or already used.",
+        code="token_invalid",
+        status_code=status.HTTP_401_UNAUTHORIZED,
+    )
+
+
+def _live_refresh_token(raw: str) -> tuple[RefreshToken, OutstandingToken]:
+    """A verified refresh token, its row locked so two concurrent uses cannot both succeed."""
+    try:
+        refresh = RefreshToken(raw)  # type: ignore[arg-type]
+    except TokenError:
+        raise _token_invalid() from None
+    outstanding = OutstandingToken.objects.select_for_update().filter(jti=refresh["jti"]).first()
+    if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+        raise _token_invalid()
+    return refresh, outstanding
+
+
+@transaction.atomic
+def auth_refresh(*, refresh: str) -> dict[str, str]:
+    """Rotate: the used refresh token is blacklisted and a new pair is issued."""
+    token, outstanding = _live_refresh_token(refresh)
+    user = User.objects.filter(pk=token["user_id"]).first()
+    if user is None or not user.is_active or token.get(TOKEN_VERSION_CLAIM) != user.token_version:
+        raise _token_invalid()
+    BlacklistedToken.objects.create(token=outstanding)
+    return issue_token_pair(user)
+
+
+@transaction.atomic
+def auth_logout(*, refresh: str) -> None:
+    _, outstanding = _live_refresh_token(refresh)
+    BlacklistedToken.objects.create(token=outstanding)
+
+
+@transaction.atomic
+def password_change(*, user: User, current_password: str, new_password: str) -> dict[str, str]:
+    """Every token issued before dies on its next use; the caller gets a fresh pair."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.check_password(current_password):
+        raise ApiError(
+            "The current password is not correct.",
+            code="password_incorrect",
+            fields={"current_password": [{"code": "password_incorrect", "detail": "Not correct."}]},
+        )
+    errors = _password_errors(new_password, locked)
+    if errors:
+        raise ApiError("Choose a stronger password.", code="password_invalid", fields={"new_password": errors})
+    locked.set_password(new_password)
+    locked.token_version += 1
+    locked.save(update_fields=["password", "token_version", "updated_at"])
+    return issue_token_pair(locked)

@@ -1,0 +1,104 @@
+"""Onboarding, sign-in, tokens and the current org. Thin: each view validates, calls a service, answers."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.models import User
+from tenants import serializers, services
+from tenants.selectors import memberships_for_user
+
+NO_CONTENT = OpenApiResponse(description="Done; no content.")
+
+
+def _me_payload(user: User) -> dict[str, object]:
+    return {
+        "user": serializers.UserSerializer(user).data,
+        "memberships": serializers.MembershipSerializer(memberships_for_user(user), many=True).data,
+    }
+
+
+class RegisterView(APIView):
+    authentication_classes: list[type] = []
+
+    @extend_schema(
+        request=serializers.RegisterRequestSerializer, responses={201: serializers.RegisterResponseSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        data = serializers.RegisterRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        registration = services.account_register(**data.validated_data)
+        body = {
+            "user": serializers.UserSerializer(registration.user).data,
+            "org": serializers.OrgSerializer(registration.org).data,
+            "role": registration.profile.role,
+            "tokens": registration.tokens,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class LoginView(APIView):
+    authentication_classes: list[type] = []
+
+    @extend_schema(
+        request=serializers.LoginRequestSerializer, responses={200: serializers.LoginResponseSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        data = serializers.LoginRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, tokens = services.auth_login(**data.validated_data)
+        return Response({**_me_payload(user), "tokens": tokens})
+
+
+class RefreshView(APIView):
+    authentication_classes: list[type] = []
+
+    @extend_schema(request=serializers.RefreshRequestSerializer, responses={200: serializers.TokenPairSerializer})
+    def post(self, request: Request) -> Response:
+        data = serializers.RefreshRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(services.auth_refresh(refresh=data.validated_data["refresh"]))
+
+
+class LogoutView(APIView):
+    authentication_classes: list[type] = []
+
+    @extend_schema(request=serializers.RefreshRequestSerializer, responses={204: NO_CONTENT})
+    def post(self, request: Request) -> Response:
+        data = serializers.RefreshRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.auth_logout(refresh=data.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    @extend_schema(
+        request=serializers.PasswordChangeRequestSerializer, responses={200: serializers.TokenPairSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        data = serializers.PasswordChangeRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        tokens = services.password_change(user=request.user, **data.validated_data)
+        return Response(tokens)
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: serializers.MeSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(_me_payload(request.user))
+
+
+class CurrentOrgView(APIView):
+    @extend_schema(responses={200: serializers.CurrentOrgSerializer})
+    def get(self, request: Request) -> Response:
+        profile = request.profile  # type: ignore[attr-defined]
+        body = {
+            "org": serializers.OrgSerializer(request.org).data,
+            "role": profile.role,
+            "profile_id": profile.id,
+        }  # type: ignore[attr-defined]
+        return Response(body)
