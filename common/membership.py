@@ -53,7 +53,7 @@ def load_membership(user_id: str, org_id: uuid.UUID | None, org_slug: str | None
         if profile is not None and profile.org.slug == org_slug:
             return profile
         cache.delete(slug_key)  # the slug was renamed or the org is gone: look it up afresh
-    profile = _query().filter(org__slug=org_slug).first()
+    profile = _query().filter(user_id=user_id, org__slug=org_slug).first()
     if profile is not None:
         cache.set(slug_key, profile.org_id, settings.ORG_CONTEXT_CACHE_SECONDS)
     return profile

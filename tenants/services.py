@@ -99,7 +99,7 @@ def _live_refresh_token(raw: str) -> tuple[RefreshToken, OutstandingToken]:
         refresh = RefreshToken(raw)  # type: ignore[arg-type]
     except TokenError:
         raise _token_invalid() from None
-    outstanding = OutstandingToken.objects.select_for_update().filter(jti=refresh["jti"]).first()
+    outstanding = OutstandingToken.objects.select_for_update(of=("self",)).filter(jti=refresh["jti"]).first()
     if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
         raise _token_invalid()
     return refresh, outstanding

@@ -30,7 +30,7 @@ def redis_with_db(url: str, db: int) -> str:
     if parts.scheme == "unix":
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         query["db"] = str(db)
-        return urlunsplit(parts._replace(query=urlencode(query)))
+        return f"unix://{parts.path}?{urlencode(query)}"
     return urlunsplit(parts._replace(path=f"/{db}"))
 
 

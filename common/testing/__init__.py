@@ -1,0 +1,1 @@
+"""Test support shared by every module's tests: the named cast, API clients and query budgets."""
