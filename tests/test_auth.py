@@ -122,11 +122,15 @@ def test_wrong_password_and_unknown_email_get_the_same_401(cast: Cast) -> None:
     unknown = _login("nobody@alpha.test", "not-the-password")
 
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.json() == unknown.json() == {
-        "code": "invalid_credentials",
-        "detail": "No account matches this email and password.",
-        "fields": {},
-    }
+    assert (
+        wrong.json()
+        == unknown.json()
+        == {
+            "code": "invalid_credentials",
+            "detail": "No account matches this email and password.",
+            "fields": {},
+        }
+    )
 
 
 def test_refresh_rotates_and_a_rotated_token_cannot_be_reused(cast: Cast) -> None:

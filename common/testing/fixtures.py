@@ -126,3 +126,49 @@ def client_for(who: Profile | User | None, org: Org | str | None = None) -> APIC
 @pytest.fixture
 def api() -> Callable[..., APIClient]:
     return client_for
+
+
+def database_url_for_subprocess() -> str:
+    """A DATABASE_URL for the database this test session uses, to hand to a subprocess (worker, server)."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"])
+    host = db["HOST"] or ""
+    if host.startswith("/"):
+        return f"postgresql://{credentials}@/{db['NAME']}?host={host}"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgresql://{credentials}@{host}{port}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(_cast_ids: _CastIds) -> Iterator[Any]:
+    """A real `celery worker` process on the test Redis db and the test database, stopped afterwards."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "crm.settings.test",
+        "DATABASE_URL": database_url_for_subprocess(),
+        "REDIS_URL": settings.REDIS_URL,
+    }
+    command = [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool", "solo", "--loglevel", "WARNING"]
+    command += ["--include", "tests.worker_tasks", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
