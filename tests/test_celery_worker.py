@@ -9,7 +9,7 @@ import pytest
 
 from common.context import org_context
 from common.tasks import enqueue
-from common.testing.fixtures import Cast
+from common.testing.fixtures import Cast, database_url_for_subprocess
 from tests.worker_tasks import record_marker
 from timeline.models import ActivityEntry
 
@@ -25,10 +25,23 @@ def _wait_for(predicate, timeout: float = 90.0) -> bool:
     return False
 
 
+@pytest.fixture
+def marker(cast: Cast):
+    """The worker commits outside this test's transaction, so its row is removed by hand afterwards."""
+    value = uuid.uuid4()
+    yield value
+    import psycopg2
+
+    with psycopg2.connect(database_url_for_subprocess()) as raw, raw.cursor() as cursor:
+        cursor.execute(
+            f'DELETE FROM "{cast.org_a.schema_name}".timeline_activityentry WHERE target_id = %s', [str(value)]
+        )
+    raw.close()
+
+
 def test_task_enqueued_in_org_a_writes_into_org_a_schema_only(
-    cast: Cast, celery_worker_process, django_capture_on_commit_callbacks
+    cast: Cast, marker: uuid.UUID, celery_worker_process, django_capture_on_commit_callbacks
 ) -> None:
-    marker = uuid.uuid4()
     with org_context(cast.org_a), django_capture_on_commit_callbacks(execute=True) as callbacks:
         enqueue(record_marker, str(marker))
         assert ActivityEntry.objects.filter(target_id=marker).count() == 0  # nothing is sent before commit

@@ -1,0 +1,51 @@
+# Keystone CRM. `make run` starts the whole product; `make test` runs lint, migration checks and the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUN_DEPS := $(VENV)/.run-deps
+DEV_DEPS := $(VENV)/.dev-deps
+
+.PHONY: run test lint fmt pytest bench migrate stop-services clean-data
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUN_DEPS): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(DEV_DEPS): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(RUN_DEPS)
+
+run: $(RUN_DEPS)
+	$(PY) -m crm.run
+
+# The suite includes `makemigrations --check` (tests/test_migrations.py), so it runs on the suite's servers.
+test: $(DEV_DEPS) lint pytest
+
+lint: $(DEV_DEPS)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: $(DEV_DEPS)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+pytest: $(DEV_DEPS)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+migrate: $(RUN_DEPS)
+	$(PY) manage.py migrate_schemas --noinput
+
+bench: $(DEV_DEPS)
+	$(PY) -m benchmarks.run_all
+
+# The embedded servers outlive one-off manage.py commands; this stops them.
+stop-services: $(RUN_DEPS)
+	$(PY) -c 'from common.embedded import stop_postgres, stop_redis; stop_redis(); stop_postgres()'
+
+clean-data: stop-services
+	rm -rf .data
