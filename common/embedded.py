@@ -168,12 +168,15 @@ def _start_redis(socket_path: Path) -> None:
 
 def stop_redis() -> None:
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     socket_path = redis_socket_path()
     if not _redis_answers(socket_path):
         return
     with suppress(redis.ConnectionError):  # the server closes the connection as it exits
-        redis.Redis(unix_socket_path=str(socket_path)).shutdown(nosave=False)
+        # No retry: SHUTDOWN closes the connection on purpose, and retrying it only waits.
+        redis.Redis(unix_socket_path=str(socket_path), retry=Retry(NoBackoff(), 0)).shutdown(nosave=False)
 
 
 def describe_url(url: str) -> str:

