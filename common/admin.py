@@ -5,8 +5,15 @@ from django.contrib import admin
 from common.models import Profile, User
 
 
+class NeverDeleteAdmin(admin.ModelAdmin):
+    """Rows that tenant tables point at are never hard-deleted: deactivate them instead."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(NeverDeleteAdmin):
     list_display = ["email", "name", "is_active", "is_platform_admin", "date_joined"]
     list_filter = ["is_active", "is_platform_admin"]
     search_fields = ["email", "name"]
@@ -15,7 +22,7 @@ class UserAdmin(admin.ModelAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(NeverDeleteAdmin):
     list_display = ["user", "org", "role", "is_active", "joined_at"]
     list_filter = ["role", "is_active"]
     search_fields = ["user__email", "org__name", "org__slug"]

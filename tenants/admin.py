@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from common.admin import NeverDeleteAdmin
 from tenants.models import Domain, Org
 
 
 @admin.register(Org)
-class OrgAdmin(admin.ModelAdmin):
+class OrgAdmin(NeverDeleteAdmin):
     list_display = ["name", "slug", "status", "schema_name", "created_at"]
     list_filter = ["status"]
     search_fields = ["name", "slug", "schema_name"]
