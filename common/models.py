@@ -48,6 +48,11 @@ class User(AbstractBaseUser):
     is_platform_admin = models.BooleanField(default=False)
     # Bumped to revoke every access and refresh token issued before (password change, "sign out everywhere").
     token_version = models.PositiveIntegerField(default=0)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    # TOTP: the confirmed secret (2FA is on once two_factor_enabled_at is set) and one awaiting confirmation.
+    two_factor_secret = models.CharField(max_length=64, blank=True)
+    two_factor_pending_secret = models.CharField(max_length=64, blank=True)
+    two_factor_enabled_at = models.DateTimeField(null=True, blank=True)
     date_joined = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,6 +68,14 @@ class User(AbstractBaseUser):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.two_factor_enabled_at is not None
 
     # The Django admin is for platform admins only; there is no other staff or permission model.
     @property
@@ -80,6 +93,22 @@ class User(AbstractBaseUser):
         return self.is_active and self.is_platform_admin
 
 
+class RecoveryCode(models.Model):
+    """A single-use 2FA recovery code, stored hashed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=128)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "used_at"], name="recovery_user_used_idx")]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id}"
+
+
 class Profile(models.Model):
     """A user's membership of one org, with a role; this is `request.profile`. Never hard-deleted."""
 
@@ -88,6 +117,8 @@ class Profile(models.Model):
     org = models.ForeignKey("tenants.Org", on_delete=models.PROTECT, related_name="profiles")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     is_active = models.BooleanField(default=True)
+    # Removal is soft: the member's records and history keep pointing at this row and show who they were.
+    removed_at = models.DateTimeField(null=True, blank=True)
     joined_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

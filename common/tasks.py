@@ -38,9 +38,12 @@ class OrgTask(TenantTask):
         return super().__call__(*args, **kwargs)
 
 
+def dispatch(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], schema_name: str) -> None:
+    task.apply_async(args=args, kwargs=kwargs, headers={"_schema_name": schema_name})
+
+
 def enqueue(task: Task, *args: Any, **kwargs: Any) -> None:
     """Send the task once the current transaction commits, for the org whose schema is active now."""
     schema_name = connection.schema_name
-    transaction.on_commit(
-        lambda: task.apply_async(args=args, kwargs=kwargs, headers={"_schema_name": schema_name})
-    )
+    # `dispatch` is looked up when the transaction commits, so a test can route it to `task.apply`.
+    transaction.on_commit(lambda: dispatch(task, args, kwargs, schema_name))

