@@ -10,7 +10,7 @@ from rest_framework.request import Request
 
 from common.middleware import bearer_token
 from common.models import User
-from common.tokens import TOKEN_VERSION_CLAIM, TokenError, decode_access
+from common.tokens import IMPERSONATOR_CLAIM, TOKEN_VERSION_CLAIM, TokenError, decode_access
 
 
 def _token_invalid() -> exceptions.AuthenticationFailed:
@@ -31,6 +31,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             token = decode_access(raw)
         except TokenError:
             raise _token_invalid() from None
+        if IMPERSONATOR_CLAIM in token:
+            # Impersonation is for one org's tenant routes only: never sign-in, account or platform routes.
+            raise _token_invalid()
         user = User.objects.filter(pk=token["user_id"]).first()
         if user is None or not user.is_active or token.get(TOKEN_VERSION_CLAIM) != user.token_version:
             raise _token_invalid()

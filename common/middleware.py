@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 
 from common import context
 from common.access import Scope, route_access
 from common.errors import error_response
 from common.membership import load_membership
-from common.models import Profile
-from common.tokens import TOKEN_VERSION_CLAIM, TokenError, decode_access
+from common.models import Profile, User
+from common.throttling import Limit, client_ip, hit
+from common.tokens import (
+    IMPERSONATED_ORG_CLAIM,
+    IMPERSONATOR_CLAIM,
+    TOKEN_VERSION_CLAIM,
+    TokenError,
+    decode_access,
+)
 from tenants.models import OrgStatus
+
+_SERVED_STATUSES = (OrgStatus.ACTIVE, OrgStatus.SUSPENDED, OrgStatus.DELETING)
 
 logger = logging.getLogger("crm.errors")
 
@@ -30,12 +43,15 @@ class OrgRequestContext:
     """What the middleware resolved; the DRF authentication class reuses it instead of decoding again."""
 
     profile: Profile
-    token: Any
+    token: Any = None
+    api_key: Any = None
+    # The platform admin acting through an impersonation token, if any.
+    impersonator_id: str | None = None
 
 
 class OrgRejected(Exception):
-    def __init__(self, status: int, code: str, detail: str) -> None:
-        self.status, self.code, self.detail = status, code, detail
+    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        self.status, self.code, self.detail, self.headers = status, code, detail, headers or {}
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -86,7 +102,10 @@ class OrgContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            if getattr(request, "impersonator_id", None):
+                record_impersonated_request(request, response.status_code)
+            return response
         finally:
             exit_org = getattr(request, "_exit_org_context", None)
             if exit_org is not None:
@@ -103,7 +122,10 @@ class OrgContextMiddleware:
         try:
             resolved = resolve_org_request(request)
         except OrgRejected as rejected:
-            return error_response(rejected.status, rejected.code, rejected.detail)
+            response = error_response(rejected.status, rejected.code, rejected.detail)
+            for name, value in rejected.headers.items():
+                response[name] = value
+            return response
 
         profile = resolved.profile
         manager = context.org_context(profile.org, profile)
@@ -112,6 +134,7 @@ class OrgContextMiddleware:
         request.org = profile.org  # type: ignore[attr-defined]
         request.profile = profile  # type: ignore[attr-defined]
         request.org_request_context = resolved  # type: ignore[attr-defined]
+        request.impersonator_id = resolved.impersonator_id  # type: ignore[attr-defined]
         return None
 
 
@@ -137,27 +160,124 @@ def bearer_token(request: HttpRequest) -> str | None:
     return raw.strip()
 
 
-def resolve_org_request(request: HttpRequest) -> OrgRequestContext:
-    org_id, org_slug = parse_org_header(request.headers.get("org"))
+def api_key_header(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "api-key" or not raw.strip():
+        return None
+    return raw.strip()
 
+
+_NOT_FOUND = (404, "org_not_found", "No such organisation, or you are not a member of it.")
+_TOKEN_INVALID = (401, "token_invalid", "The access token is invalid or has expired.")
+
+
+def resolve_org_request(request: HttpRequest) -> OrgRequestContext:
+    raw_key = api_key_header(request)
+    if raw_key is not None:
+        return _resolve_api_key(request, raw_key)
+
+    org_id, org_slug = parse_org_header(request.headers.get("org"))
     raw = bearer_token(request)
     if raw is None:
         raise OrgRejected(401, "not_authenticated", "Authentication credentials were not provided.")
     try:
         token = decode_access(raw)
     except TokenError:
-        raise OrgRejected(401, "token_invalid", "The access token is invalid or has expired.") from None
+        raise OrgRejected(*_TOKEN_INVALID) from None
 
     profile = load_membership(str(token["user_id"]), org_id, org_slug)
     user = profile.user if profile is not None else None
     if user is not None and (not user.is_active or token.get(TOKEN_VERSION_CLAIM) != user.token_version):
-        raise OrgRejected(401, "token_invalid", "The access token is invalid or has expired.")
-    if profile is None or profile.org.status == OrgStatus.TEMPLATE:
-        raise OrgRejected(404, "org_not_found", "No such organisation, or you are not a member of it.")
-    if profile.org.status == OrgStatus.SUSPENDED:
+        raise OrgRejected(*_TOKEN_INVALID)
+    if profile is None:
+        raise OrgRejected(*_NOT_FOUND)
+    impersonator_id = token.get(IMPERSONATOR_CLAIM)
+    if impersonator_id is not None:
+        _check_impersonation(token, profile)
+    _check_membership(profile)
+    if impersonator_id is None:
+        _check_sign_in_requirements(profile)
+    return OrgRequestContext(profile=profile, token=token, impersonator_id=impersonator_id)
+
+
+def _check_membership(profile: Profile) -> None:
+    status = profile.org.status
+    if status not in _SERVED_STATUSES or profile.removed_at is not None:
+        raise OrgRejected(*_NOT_FOUND)
+    if status == OrgStatus.SUSPENDED:
         raise OrgRejected(403, "org_suspended", "This organisation is suspended.")
-    if profile.org.status == OrgStatus.DELETING:
+    if status == OrgStatus.DELETING:
         raise OrgRejected(403, "org_deleting", "This organisation is scheduled for deletion.")
     if not profile.is_active:
         raise OrgRejected(403, "membership_inactive", "Your membership of this organisation is inactive.")
-    return OrgRequestContext(profile=profile, token=token)
+
+
+def _check_sign_in_requirements(profile: Profile) -> None:
+    """What the org or the platform asks of a person signing in (not of API keys or impersonation)."""
+    user = profile.user
+    if profile.org.requires_two_factor and not user.has_two_factor:
+        raise OrgRejected(
+            403, "two_factor_required", "This organisation requires two-factor authentication. Enrol first."
+        )
+    grace_days = settings.UNVERIFIED_EMAIL_GRACE_DAYS
+    if grace_days and not user.email_verified and user.date_joined + timedelta(days=grace_days) < timezone.now():
+        raise OrgRejected(403, "email_unverified", "Verify your email address to keep using this organisation.")
+
+
+def _check_impersonation(token: Any, profile: Profile) -> None:
+    """Only in the org it was issued for, and only while its issuer is still an active platform admin."""
+    if str(profile.org_id) != str(token.get(IMPERSONATED_ORG_CLAIM)):
+        raise OrgRejected(*_NOT_FOUND)
+    issuer = (
+        User.objects.filter(pk=token[IMPERSONATOR_CLAIM]).values_list("is_active", "is_platform_admin").first()
+    )
+    if issuer != (True, True):
+        raise OrgRejected(*_TOKEN_INVALID)
+
+
+def _resolve_api_key(request: HttpRequest, raw_key: str) -> OrgRequestContext:
+    from tenants.api_keys import ApiKeyRejected, api_key_authenticate, lower_role
+
+    try:
+        api_key = api_key_authenticate(raw_key)
+    except ApiKeyRejected:
+        raise OrgRejected(401, "api_key_invalid", "The API key is invalid, revoked or expired.") from None
+    wait = hit(API_KEY_LIMIT(), str(api_key.pk))
+    if wait is not None:
+        raise OrgRejected(429, "throttled", "Too many requests for this API key.", {"Retry-After": str(wait)})
+    header = request.headers.get("org")
+    if header and header.strip().lower() not in (str(api_key.org_id), api_key.org.slug):
+        raise OrgRejected(*_NOT_FOUND)
+    creator = api_key.created_by
+    _check_membership(creator)
+    # The key acts as its creator, with the key's role capped at the creator's current one.
+    acting = copy.copy(creator)
+    acting.role = lower_role(api_key.role, creator.role)
+    return OrgRequestContext(profile=acting, api_key=api_key)
+
+
+def API_KEY_LIMIT() -> Limit:
+    return Limit("api_key", settings.API_KEY_REQUESTS_PER_MINUTE, 60)
+
+
+def record_impersonated_request(request: HttpRequest, status_code: int) -> None:
+    """Every request made with an impersonation token lands in the platform audit and the org's audit."""
+    from tenants.audit import audit_record, platform_audit_record
+
+    details = {"method": request.method, "path": request.path_info, "status": status_code}
+    org = request.org  # type: ignore[attr-defined]
+    impersonator_id = request.impersonator_id  # type: ignore[attr-defined]
+    admin = User.objects.filter(pk=impersonator_id).first()
+    # Both logs are public tables: writing them from inside the org's schema is fine.
+    platform_audit_record(
+        actor=admin, action="impersonated_request", org_id=org.pk, details=details, ip=client_ip(request)
+    )
+    audit_record(
+        org=org,
+        actor=request.profile,  # type: ignore[attr-defined]
+        action="impersonated_request",
+        details=details,
+        ip=client_ip(request),
+        impersonator_user_id=impersonator_id,
+    )

@@ -11,8 +11,18 @@ if TYPE_CHECKING:
     from common.models import User
 
 TOKEN_VERSION_CLAIM = "ver"
+# Impersonation tokens name the platform admin behind them and the one org they are good for.
+IMPERSONATOR_CLAIM = "imp"
+IMPERSONATED_ORG_CLAIM = "imp_org"
 
-__all__ = ["TOKEN_VERSION_CLAIM", "TokenError", "decode_access", "issue_token_pair"]
+__all__ = [
+    "IMPERSONATED_ORG_CLAIM",
+    "IMPERSONATOR_CLAIM",
+    "TOKEN_VERSION_CLAIM",
+    "TokenError",
+    "decode_access",
+    "issue_token_pair",
+]
 
 
 def issue_token_pair(user: User) -> dict[str, str]:

@@ -13,6 +13,7 @@ app_name = "api"
 
 API_MODULES = [
     "tenants.urls",
+    "tenants.members_api",
 ]
 
 urlpatterns = [

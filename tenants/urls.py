@@ -1,8 +1,8 @@
-"""Sign-up, sign-in, tokens and the current org."""
+"""Sign-up, sign-in and tokens."""
 
 from django.urls import path
 
-from common.access import ALL_ROLES, Audience, RouteAccess, Scope
+from common.access import Audience, RouteAccess, Scope
 from tenants import views
 
 ANYONE, SIGNED_IN = Audience.ANYONE, Audience.AUTHENTICATED
@@ -14,7 +14,6 @@ urlpatterns = [
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("auth/password/change/", views.PasswordChangeView.as_view(), name="auth-password-change"),
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
-    path("org/", views.CurrentOrgView.as_view(), name="org"),
 ]
 
 ROUTES = {
@@ -24,5 +23,4 @@ ROUTES = {
     "auth-logout": RouteAccess(Scope.PUBLIC, {"POST": ANYONE}),
     "auth-password-change": RouteAccess(Scope.PUBLIC, {"POST": SIGNED_IN}),
     "auth-me": RouteAccess(Scope.PUBLIC, {"GET": SIGNED_IN}),
-    "org": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
 }

