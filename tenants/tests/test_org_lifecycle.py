@@ -1,0 +1,199 @@
+"""Org settings, logo, ownership transfer, and deletion with its grace period."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_exists
+from PIL import Image
+
+from common.models import Profile, Role
+from common.testing.fixtures import Cast, client_for
+from tenants.deletion import org_purge, purge_due_orgs
+from tenants.models import AuditEvent, Org, OrgDeletionRecord, OrgStatus
+from tenants.provisioning import org_create
+
+pytestmark = pytest.mark.django_db
+
+ORG = "/api/org/"
+
+
+def _png(size: tuple[int, int] = (64, 32), kind: str = "PNG") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "navy").save(buffer, kind)
+    return SimpleUploadedFile("anything.bin", buffer.getvalue(), content_type="application/octet-stream")
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def test_admin_updates_settings_and_the_change_is_audited(cast: Cast) -> None:
+    body = {"name": "Alpha Homes", "timezone": "Europe/London", "currency": "gbp", "date_format": "DD/MM/YYYY"}
+
+    response = client_for(cast.admin).patch(ORG, body, format="json")
+
+    assert response.status_code == 200
+    assert {k: response.json()[k] for k in body} == {
+        "name": "Alpha Homes",
+        "timezone": "Europe/London",
+        "currency": "GBP",
+        "date_format": "DD/MM/YYYY",
+    }
+    event = AuditEvent.objects.get(org_id=cast.org_a.pk, action="settings_changed")
+    assert event.details["changes"]["currency"] == ["USD", "GBP"]
+    assert event.actor_email == "admin@alpha.test"
+
+
+def test_settings_reject_bad_values_and_change_nothing(cast: Cast) -> None:
+    response = client_for(cast.owner).patch(ORG, {"timezone": "Mars/Olympus"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "invalid_choice",
+        "detail": "Not a known IANA time zone (e.g. Europe/London).",
+        "fields": {"timezone": [{"code": "invalid_choice", "detail": "Not a known IANA time zone (e.g. Europe/London)."}]},
+    }
+    assert Org.objects.get(pk=cast.org_a.pk).timezone == "UTC"
+
+
+def test_manager_cannot_change_settings(cast: Cast) -> None:
+    response = client_for(cast.manager).patch(ORG, {"name": "Nope"}, format="json")
+
+    assert response.status_code == 403
+    assert Org.objects.get(pk=cast.org_a.pk).name == "Alpha Realty"
+
+
+def test_requiring_two_factor_is_audited_and_blocks_members_without_it(
+    cast: Cast, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(cast.owner).patch(ORG, {"requires_two_factor": True}, format="json")
+
+    assert response.status_code == 200
+    assert AuditEvent.objects.filter(org_id=cast.org_a.pk, action="two_factor_requirement_enabled").count() == 1
+    blocked = client_for(cast.member).get(ORG)
+    assert blocked.status_code == 403
+    assert blocked.json()["code"] == "two_factor_required"
+
+
+def test_logo_upload_is_checked_by_content_and_served_to_members(cast: Cast, media) -> None:
+    upload = client_for(cast.admin).put("/api/org/logo/", {"logo": _png()}, format="multipart")
+
+    assert upload.status_code == 200
+    assert upload.json()["logo_url"] == "/api/org/logo/"
+    download = client_for(cast.viewer).get("/api/org/logo/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"\x89PNG")
+    stored = Org.objects.get(pk=cast.org_a.pk).logo.name
+    assert stored.startswith(f"org-logos/{cast.org_a.pk.hex}/")
+
+
+def test_logo_rejects_non_images_and_oversized_images(cast: Cast, media) -> None:
+    fake = SimpleUploadedFile("logo.png", b"<script>alert(1)</script>", content_type="image/png")
+    huge = _png(size=(5000, 10))
+
+    not_image = client_for(cast.admin).put("/api/org/logo/", {"logo": fake}, format="multipart")
+    too_big = client_for(cast.admin).put("/api/org/logo/", {"logo": huge}, format="multipart")
+
+    assert not_image.status_code == too_big.status_code == 400
+    assert not_image.json()["code"] == "invalid_image"
+    assert too_big.json()["code"] == "image_too_large"
+    assert not Org.objects.get(pk=cast.org_a.pk).logo
+
+
+def test_owner_transfers_ownership_and_becomes_admin(cast: Cast) -> None:
+    response = client_for(cast.owner).post(
+        "/api/org/transfer-ownership/", {"profile_id": str(cast.manager.pk)}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert Profile.objects.get(pk=cast.manager.pk).role == Role.OWNER
+    assert Profile.objects.get(pk=cast.owner.pk).role == Role.ADMIN
+    assert AuditEvent.objects.filter(org_id=cast.org_a.pk, action="ownership_transferred").count() == 1
+
+
+def test_ownership_cannot_go_to_another_orgs_member_or_an_inactive_one(cast: Cast) -> None:
+    cast.viewer.is_active = False
+    cast.viewer.save()
+    owner = client_for(cast.owner)
+
+    foreign = owner.post("/api/org/transfer-ownership/", {"profile_id": str(cast.other_owner.pk)}, format="json")
+    inactive = owner.post("/api/org/transfer-ownership/", {"profile_id": str(cast.viewer.pk)}, format="json")
+
+    assert foreign.status_code == 404
+    assert inactive.status_code == 409
+    assert inactive.json()["code"] == "member_inactive"
+    assert Profile.objects.get(pk=cast.owner.pk).role == Role.OWNER
+
+
+def test_admin_cannot_transfer_ownership(cast: Cast) -> None:
+    response = client_for(cast.admin).post(
+        "/api/org/transfer-ownership/", {"profile_id": str(cast.admin.pk)}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert Profile.objects.get(pk=cast.admin.pk).role == Role.ADMIN
+
+
+def test_deletion_needs_the_slug_typed_and_then_blocks_the_org(cast: Cast, django_capture_on_commit_callbacks) -> None:
+    owner = client_for(cast.owner)
+    wrong = owner.post("/api/org/delete/", {"confirm": "nope"}, format="json")
+    assert wrong.status_code == 400
+    assert wrong.json()["code"] == "confirmation_mismatch"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner.post("/api/org/delete/", {"confirm": "alpha"}, format="json")
+
+    assert response.status_code == 202
+    org = Org.objects.get(pk=cast.org_a.pk)
+    assert org.status == OrgStatus.DELETING
+    assert org.deletion_scheduled_for - org.deletion_requested_at == timedelta(days=30)
+    assert owner.get(ORG).json()["code"] == "org_deleting"
+
+
+def test_owner_cancels_deletion_during_the_grace_period(cast: Cast, django_capture_on_commit_callbacks) -> None:
+    owner = client_for(cast.owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        owner.post("/api/org/delete/", {"confirm": "alpha"}, format="json")
+
+    admin_try = client_for(cast.admin.user).post(f"/api/orgs/{cast.org_a.pk}/deletion/cancel/")
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel = client_for(cast.owner.user).post(f"/api/orgs/{cast.org_a.pk}/deletion/cancel/")
+
+    assert admin_try.status_code == 404
+    assert cancel.status_code == 200
+    assert cancel.json() == {"id": str(cast.org_a.pk), "status": "active"}
+    assert owner.get(ORG).status_code == 200
+    assert [e.action for e in AuditEvent.objects.filter(org_id=cast.org_a.pk).order_by("created_at")] == [
+        "deletion_requested",
+        "deletion_cancelled",
+    ]
+
+
+def test_purge_drops_the_schema_after_the_grace_period_and_keeps_a_record(cast: Cast) -> None:
+    doomed = org_create(name="Doomed Realty")
+    owner = Profile.objects.create(user=cast.outsider, org=doomed, role=Role.OWNER)
+    Org.objects.filter(pk=doomed.pk).update(status=OrgStatus.DELETING, deletion_scheduled_for=timezone.now() + timedelta(days=1))
+    assert org_purge(org_id=doomed.pk) is None  # not due yet
+    Org.objects.filter(pk=doomed.pk).update(
+        deletion_requested_at=timezone.now() - timedelta(days=30), deletion_scheduled_for=timezone.now()
+    )
+
+    assert purge_due_orgs() == 1
+
+    assert not Org.objects.filter(pk=doomed.pk).exists()
+    assert not schema_exists(doomed.schema_name)
+    assert not Profile.objects.filter(pk=owner.pk).exists()
+    record = OrgDeletionRecord.objects.get(org_id=doomed.pk)
+    assert (record.slug, record.schema_name, record.member_count) == (doomed.slug, doomed.schema_name, 1)
+    assert AuditEvent.objects.filter(org_id=doomed.pk, action="org_deleted").count() == 1
+    assert purge_due_orgs() == 0
+    assert connection.schema_name == "public"
