@@ -14,6 +14,7 @@ app_name = "api"
 API_MODULES = [
     "tenants.urls",
     "tenants.members_api",
+    "contacts.urls",
 ]
 
 urlpatterns = [

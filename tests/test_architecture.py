@@ -88,11 +88,21 @@ def test_foreign_keys_from_tenant_tables_to_public_tables_have_no_constraint_and
     assert offenders == []
 
 
+def _constraint_fields(constraint: models.UniqueConstraint) -> set[str]:
+    names = set(constraint.fields)
+    for expression in constraint.expressions:
+        if isinstance(expression, str):
+            names.add(expression)
+        elif isinstance(expression, models.F):
+            names.add(expression.name)
+    return names
+
+
 def test_every_uniqueness_constraint_of_a_tenant_model_includes_org() -> None:
     offenders = []
     for model in _tenant_models():
         for constraint in model._meta.constraints:
-            if isinstance(constraint, models.UniqueConstraint) and "org" not in constraint.fields:
+            if isinstance(constraint, models.UniqueConstraint) and "org" not in _constraint_fields(constraint):
                 offenders.append(f"{model.__name__}.{constraint.name}")
         for field in model._meta.fields:
             if field.unique and not field.primary_key:

@@ -52,6 +52,7 @@ SHARED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
@@ -60,7 +61,7 @@ SHARED_APPS = [
     "common",
     "tenants",
 ]
-TENANT_APPS = ["timeline"]
+TENANT_APPS = ["timeline", "contacts"]
 INSTALLED_APPS = SHARED_APPS + TENANT_APPS
 
 TENANT_MODEL = "tenants.Org"

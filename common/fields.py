@@ -1,0 +1,78 @@
+"""Serializer fields for relations: every id a client sends is resolved inside the request's org.
+
+An id from another org (or one the caller may not see) gets the same `does_not_exist` field error as a random
+id, so nothing about other orgs can be learned from the answer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from rest_framework import serializers
+
+from common.models import Profile
+from common.visibility import visible_records
+
+
+class OrgScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    def __init__(self, model: type, **kwargs: Any) -> None:
+        self.model = model
+        kwargs.setdefault("queryset", model.all_orgs_unsafe.none())  # replaced per request in get_queryset
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> Any:
+        request = self.context["request"]
+        queryset = self.model.objects.for_org(request.org).filter(archived_at__isnull=True)
+        return visible_records(queryset, request.profile)
+
+    def to_representation(self, value: Any) -> Any:
+        return str(value.pk) if hasattr(value, "pk") else str(value)
+
+
+def active_profiles_of(org: Any) -> Any:
+    return Profile.objects.filter(org=org, is_active=True, removed_at__isnull=True)
+
+
+class OrgProfileField(serializers.UUIDField):
+    """One member of the request's org, by profile id; stored as the id."""
+
+    default_error_messages = {"does_not_exist": 'Invalid pk "{pk_value}" - object does not exist.'}
+
+    def to_internal_value(self, data: Any) -> uuid.UUID:
+        value = super().to_internal_value(data)
+        if not active_profiles_of(self.context["request"].org).filter(pk=value).exists():
+            self.fail("does_not_exist", pk_value=value)
+        return value
+
+
+class OrgProfileListField(serializers.ListField):
+    """Members of the request's org, by profile id (for `assigned_to`); one query for the whole list."""
+
+    default_error_messages = {"does_not_exist": 'Invalid pk "{pk_value}" - object does not exist.'}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("child", serializers.UUIDField())
+        kwargs.setdefault("max_length", 50)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list[uuid.UUID]:
+        values = list(dict.fromkeys(super().to_internal_value(data)))  # de-duplicated, order kept
+        known = set(
+            active_profiles_of(self.context["request"].org).filter(pk__in=values).values_list("pk", flat=True)
+        )
+        for value in values:
+            if value not in known:
+                self.fail("does_not_exist", pk_value=value)
+        return values
+
+
+class TagListField(serializers.ListField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("child", serializers.CharField(max_length=50, trim_whitespace=True))
+        kwargs.setdefault("max_length", 50)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        return sorted({tag.strip().lower() for tag in super().to_internal_value(data) if tag.strip()})

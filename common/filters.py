@@ -1,0 +1,25 @@
+"""Filters every business record list has: tags, assignee, creator and date ranges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+
+
+class RecordFilterSet(django_filters.FilterSet):
+    tags = django_filters.CharFilter(method="filter_tags", help_text="Comma-separated; records with any of them.")
+    assigned_to = django_filters.UUIDFilter(method="filter_assigned_to", help_text="A profile id.")
+    created_by = django_filters.UUIDFilter(field_name="created_by_id")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+
+    def filter_tags(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        tags = [tag.strip().lower() for tag in value.split(",") if tag.strip()]
+        return queryset.filter(tags__overlap=tags) if tags else queryset
+
+    def filter_assigned_to(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return queryset.filter(assigned_to__contains=[value])

@@ -1,0 +1,216 @@
+"""Writes every business record shares: create, update with optimistic concurrency, archive, restore, purge
+and bulk changes. Each is one transaction and leaves activity entries on the record's timeline.
+
+Modules with rules of their own (a lead's status machine, a deal's stages) wrap these in their services.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from rest_framework import status
+
+from common.errors import ApiError, NotFound
+from common.models import Profile, RecordModel
+from common.visibility import may_write, visible_records
+
+BULK_MAX_IDS = 500
+_AUDIT_SKIP = {"updated_at", "updated_by", "created_at", "created_by", "org", "id"}
+
+
+def target_type(model: type[Model] | Model) -> str:
+    return model._meta.label_lower
+
+
+def record_etag(record: RecordModel) -> str:
+    digest = hashlib.sha256(f"{record.pk}:{record.updated_at.isoformat()}".encode()).hexdigest()[:20]
+    return f'"{digest}"'
+
+
+def log_activity(
+    record: RecordModel, actor: Profile | None, verb: str, changes: dict[str, Any] | None = None
+) -> None:
+    from timeline.services import activity_record
+
+    activity_record(
+        org=record.org,
+        actor=actor,
+        verb=verb,
+        target_type=target_type(record),
+        target_id=record.pk,
+        changes=changes,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Model):
+        return str(value.pk)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _field_value(record: Model, name: str) -> Any:
+    field_ = record._meta.get_field(name)
+    return getattr(record, field_.attname) if field_.is_relation else getattr(record, name)
+
+
+def record_create(*, model: type[RecordModel], org: Any, actor: Profile, data: dict[str, Any]) -> RecordModel:
+    with transaction.atomic():
+        record = model(org=org, created_by=actor, updated_by=actor, **data)
+        record.save()
+        log_activity(record, actor, "created")
+        if record.assigned_to:
+            log_activity(record, actor, "assigned", {"assigned_to": [[], _jsonable(record.assigned_to)]})
+    return record
+
+
+def lock_record(model: type[RecordModel], *, org: Any, actor: Profile, record_id: Any) -> RecordModel:
+    """The record, row-locked, if this actor may see it; else the same 404 as for a missing one."""
+    queryset = visible_records(model.objects.for_org(org), actor).select_for_update(of=("self",))
+    record = queryset.filter(pk=record_id).first()
+    if record is None:
+        raise NotFound()
+    return record
+
+
+def _check_if_match(record: RecordModel, if_match: str | None) -> None:
+    if if_match is not None and if_match.strip() not in (record_etag(record), "*"):
+        raise ApiError(
+            "The record changed since you loaded it. Reload it and apply your change again.",
+            code="precondition_failed",
+            status_code=status.HTTP_412_PRECONDITION_FAILED,
+        )
+
+
+def apply_changes(record: RecordModel, actor: Profile, data: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set the fields, save, and log what really changed (old -> new). Returns the changes."""
+    changes: dict[str, list[Any]] = {}
+    for name, value in data.items():
+        old = _field_value(record, name)
+        setattr(record, name, value)
+        new = _field_value(record, name)
+        if old != new and name not in _AUDIT_SKIP:
+            changes[name] = [_jsonable(old), _jsonable(new)]
+    if not changes:
+        return changes
+    record.updated_by = actor
+    record.save()
+    assignment = changes.pop("assigned_to", None)
+    if changes:
+        log_activity(record, actor, "updated", changes)
+    if assignment:
+        log_activity(record, actor, "assigned", {"assigned_to": assignment})
+        changes["assigned_to"] = assignment
+    return changes
+
+
+def record_update(
+    *,
+    model: type[RecordModel],
+    org: Any,
+    actor: Profile,
+    record_id: Any,
+    data: dict[str, Any],
+    if_match: str | None = None,
+) -> RecordModel:
+    with transaction.atomic():
+        record = lock_record(model, org=org, actor=actor, record_id=record_id)
+        _check_if_match(record, if_match)
+        if record.archived_at is not None:
+            raise ApiError(
+                "Archived records cannot be changed. Restore it first.", code="archived", status_code=409
+            )
+        apply_changes(record, actor, data)
+    return record
+
+
+def record_archive(*, model: type[RecordModel], org: Any, actor: Profile, record_id: Any) -> RecordModel:
+    with transaction.atomic():
+        record = lock_record(model, org=org, actor=actor, record_id=record_id)
+        if record.archived_at is None:
+            record.archived_at, record.archived_by, record.updated_by = timezone.now(), actor, actor
+            record.save(update_fields=["archived_at", "archived_by", "updated_by", "updated_at"])
+            log_activity(record, actor, "archived")
+    return record
+
+
+def record_restore(*, model: type[RecordModel], org: Any, actor: Profile, record_id: Any) -> RecordModel:
+    with transaction.atomic():
+        record = lock_record(model, org=org, actor=actor, record_id=record_id)
+        if record.archived_at is not None:
+            record.archived_at, record.archived_by, record.updated_by = None, None, actor
+            record.save(update_fields=["archived_at", "archived_by", "updated_by", "updated_at"])
+            log_activity(record, actor, "restored")
+    return record
+
+
+def record_purge(*, model: type[RecordModel], org: Any, actor: Profile, record_id: Any) -> None:
+    """Hard delete, admins only, and only once archived (a two-step delete nobody does by accident)."""
+    with transaction.atomic():
+        record = lock_record(model, org=org, actor=actor, record_id=record_id)
+        if record.archived_at is None:
+            raise ApiError("Archive the record before purging it.", code="not_archived", status_code=409)
+        from timeline.models import ActivityEntry
+
+        ActivityEntry.objects.for_org(org).filter(target_type=target_type(model), target_id=record.pk).delete()
+        record.delete()
+
+
+@dataclass
+class BulkResult:
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, record_id: Any, outcome: str, detail: str = "") -> None:
+        row = {"id": str(record_id), "status": outcome}
+        if detail:
+            row["detail"] = detail
+        self.results.append(row)
+
+
+def records_bulk(
+    *, model: type[RecordModel], org: Any, actor: Profile, ids: Iterable[Any], action: str, changes: dict[str, Any]
+) -> BulkResult:
+    """The same per-record rule as single writes: ids the actor cannot see (other orgs' included) are
+    `not_found`, ones it may see but not change are `forbidden`. All-or-nothing per record, one transaction."""
+    ids = list(dict.fromkeys(ids))
+    if len(ids) > BULK_MAX_IDS:
+        raise ApiError(f"At most {BULK_MAX_IDS} ids at once.", code="too_many_ids")
+    result = BulkResult()
+    with transaction.atomic():
+        found = {
+            record.pk: record
+            for record in visible_records(model.objects.for_org(org), actor)
+            .select_for_update(of=("self",))
+            .filter(pk__in=ids)
+        }
+        for record_id in ids:
+            record = found.get(record_id)
+            if record is None:
+                result.add(record_id, "not_found")
+            elif not may_write(actor, record):
+                result.add(record_id, "forbidden")
+            elif action == "archive":
+                if record.archived_at is None:
+                    record.archived_at, record.archived_by, record.updated_by = timezone.now(), actor, actor
+                    record.save(update_fields=["archived_at", "archived_by", "updated_by", "updated_at"])
+                    log_activity(record, actor, "archived")
+                result.add(record_id, "archived")
+            elif record.archived_at is not None:
+                result.add(record_id, "archived", "Archived records cannot be changed.")
+            else:
+                data = dict(changes)
+                if "tags_add" in data or "tags_remove" in data:
+                    tags = (set(record.tags) | set(data.pop("tags_add", []))) - set(data.pop("tags_remove", []))
+                    data["tags"] = sorted(tags)
+                apply_changes(record, actor, data)
+                result.add(record_id, "updated")
+    return result

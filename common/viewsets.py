@@ -1,0 +1,208 @@
+"""The one base viewset for business records. It owns scoping, visibility and writes; subclasses declare.
+
+A subclass names its model and serializers and may narrow the queryset through `narrow_queryset`; it cannot
+override the methods that decide what a request may see or change (`__init_subclass__` refuses), and every
+write goes through the services in common.records (or a module's own services via `create_record` /
+`update_record`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common import records
+from common.access import ADMINS, ALL_ROLES, WRITERS, RouteAccess, Scope
+from common.models import RecordModel
+from common.visibility import visible_records
+
+SEALED = ("get_queryset", "get_object", "perform_create", "perform_update", "perform_destroy", "get_permissions",
+          "initial", "check_permissions", "check_object_permissions")  # fmt: skip
+
+
+class BulkRequestSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["update", "archive"])
+    ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=records.BULK_MAX_IDS)
+    changes = serializers.DictField(required=False, default=dict)
+
+
+class BulkRowSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField(help_text="updated, archived, not_found or forbidden")
+    detail = serializers.CharField(required=False)
+
+
+class BulkResponseSerializer(serializers.Serializer):
+    results = BulkRowSerializer(many=True)
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    id = serializers.UUIDField()
+    verb = serializers.CharField()
+    changes = serializers.DictField()
+    actor_id = serializers.UUIDField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+ARCHIVED_PARAM = OpenApiParameter("archived", bool, description="true: only archived records.")
+
+
+class RecordViewSet(viewsets.ModelViewSet):
+    model: ClassVar[type[RecordModel]]
+    # The serializer validating bulk `changes` (a partial update of these fields only).
+    bulk_fields: ClassVar[tuple[str, ...]] = ("assigned_to", "tags")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        overridden = [name for name in SEALED if name in cls.__dict__]
+        if overridden:
+            raise TypeError(
+                f"{cls.__name__} may not override {overridden}: narrow the queryset with narrow_queryset"
+            )
+
+    # --- reads ---------------------------------------------------------------------------------------------
+
+    def narrow_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """The hook for subclasses: select_related, annotations, module-specific filters."""
+        return queryset
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.all_orgs_unsafe.none()
+        request = self.request
+        queryset = visible_records(self.model.objects.for_org(request.org), request.profile)  # type: ignore[attr-defined]
+        if self.action in ("restore", "purge"):
+            pass  # these act on archived records
+        elif self.action == "list":
+            archived = request.query_params.get("archived") == "true"
+            queryset = queryset.filter(archived_at__isnull=not archived)
+        return self.narrow_queryset(queryset)
+
+    def get_object(self) -> Any:
+        lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        record = self.get_queryset().filter(pk=lookup).first()
+        if record is None:
+            from common.errors import NotFound
+
+            raise NotFound()
+        return record
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        record = self.get_object()
+        return Response(self.get_serializer(record).data, headers={"ETag": records.record_etag(record)})
+
+    @extend_schema(parameters=[ARCHIVED_PARAM])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    # --- writes (through services) -------------------------------------------------------------------------
+
+    def create_record(self, data: dict[str, Any]) -> RecordModel:
+        return records.record_create(model=self.model, org=self.request.org, actor=self.request.profile, data=data)  # type: ignore[attr-defined]
+
+    def update_record(self, record_id: Any, data: dict[str, Any], if_match: str | None) -> RecordModel:
+        return records.record_update(
+            model=self.model, org=self.request.org, actor=self.request.profile,  # type: ignore[attr-defined]
+            record_id=record_id, data=data, if_match=if_match,
+        )  # fmt: skip
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = self.create_record(dict(serializer.validated_data))
+        body = self.get_serializer(self._reloaded(record)).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"ETag": records.record_etag(record)})
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partial = kwargs.pop("partial", False)
+        current = self.get_object()
+        serializer = self.get_serializer(current, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        record = self.update_record(current.pk, dict(serializer.validated_data), request.headers.get("If-Match"))
+        return Response(
+            self.get_serializer(self._reloaded(record)).data, headers={"ETag": records.record_etag(record)}
+        )
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Delete archives: the record disappears from lists and can be restored."""
+        records.record_archive(
+            model=self.model, org=request.org, actor=request.profile, record_id=self.get_object().pk
+        )  # type: ignore[attr-defined]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _reloaded(self, record: RecordModel) -> Any:
+        return self.narrow_queryset(self.model.objects.for_org(self.request.org)).get(pk=record.pk)  # type: ignore[attr-defined]
+
+    @extend_schema(request=None, responses={200: None})
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: Any = None) -> Response:
+        record = records.record_restore(model=self.model, org=request.org, actor=request.profile, record_id=pk)  # type: ignore[attr-defined]
+        return Response(self.get_serializer(self._reloaded(record)).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def purge(self, request: Request, pk: Any = None) -> Response:
+        records.record_purge(model=self.model, org=request.org, actor=request.profile, record_id=pk)  # type: ignore[attr-defined]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=BulkRequestSerializer, responses={200: BulkResponseSerializer})
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        payload = BulkRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        changes: dict[str, Any] = {}
+        if payload.validated_data["action"] == "update":
+            changes = self._validated_bulk_changes(payload.validated_data["changes"])
+        result = records.records_bulk(
+            model=self.model, org=request.org, actor=request.profile,  # type: ignore[attr-defined]
+            ids=payload.validated_data["ids"], action=payload.validated_data["action"], changes=changes,
+        )  # fmt: skip
+        return Response({"results": result.results})
+
+    def _validated_bulk_changes(self, raw: dict[str, Any]) -> dict[str, Any]:
+        from common.errors import ApiError
+        from common.fields import TagListField
+
+        allowed = set(self.bulk_fields) | {"tags_add", "tags_remove"}
+        unknown = sorted(set(raw) - allowed)
+        if unknown or not raw:
+            detail = f"Bulk updates may change only: {', '.join(sorted(allowed))}."
+            raise ApiError(detail, code="invalid", fields={"changes": [{"code": "invalid", "detail": detail}]})
+        plain = {key: value for key, value in raw.items() if key not in ("tags_add", "tags_remove")}
+        serializer = self.get_serializer(data=plain, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = {key: value for key, value in serializer.validated_data.items() if key in plain}
+        tag_field = TagListField()
+        for key in ("tags_add", "tags_remove"):
+            if key in raw:
+                changes[key] = tag_field.run_validation(raw[key])
+        return changes
+
+    @extend_schema(responses={200: TimelineEntrySerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def timeline(self, request: Request, pk: Any = None) -> Response:
+        from timeline.selectors import timeline_for
+
+        record = self.get_object()
+        return Response(TimelineEntrySerializer(timeline_for(record), many=True).data)
+
+
+def record_routes(basename: str) -> dict[str, RouteAccess]:
+    """The authorization rows of a RecordViewSet registered under `basename`."""
+    return {
+        f"{basename}-list": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES, "POST": WRITERS}),
+        f"{basename}-detail": RouteAccess(
+            Scope.TENANT, {"GET": ALL_ROLES, "PUT": WRITERS, "PATCH": WRITERS, "DELETE": WRITERS}
+        ),
+        f"{basename}-bulk": RouteAccess(Scope.TENANT, {"POST": WRITERS}),
+        f"{basename}-timeline": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
+        f"{basename}-restore": RouteAccess(Scope.TENANT, {"POST": ADMINS}),
+        f"{basename}-purge": RouteAccess(Scope.TENANT, {"POST": ADMINS}),
+    }

@@ -1,0 +1,81 @@
+"""People and the companies they work for."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models.functions import Lower, Upper
+
+from common.models import RecordModel
+
+
+class Address(models.Model):
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+
+    class Meta:
+        abstract = True
+
+
+class CompanySize(models.TextChoices):
+    SOLO = "1", "1"
+    SMALL = "2-10", "2-10"
+    MEDIUM = "11-50", "11-50"
+    LARGE = "51-200", "51-200"
+    XLARGE = "201-1000", "201-1000"
+    ENTERPRISE = "1000+", "1000+"
+
+
+class Company(RecordModel, Address):
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=200, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    size = models.CharField(max_length=10, choices=CompanySize.choices, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    website = models.URLField(max_length=300, blank=True)
+
+    class Meta(RecordModel.Meta):
+        ordering = ["name", "id"]
+        verbose_name_plural = "companies"
+        indexes = [
+            *RecordModel.Meta.indexes,
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="company_name_trgm"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(RecordModel, Address):
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    secondary_email = models.EmailField(max_length=254, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    mobile = models.CharField(max_length=40, blank=True)
+    title = models.CharField(max_length=100, blank=True)
+    company = models.ForeignKey(Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts")
+    source = models.CharField(max_length=50, blank=True)
+    do_not_contact = models.BooleanField(default=False)
+
+    class Meta(RecordModel.Meta):
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            # One person per email in an org, whatever the case; blank emails do not count.
+            models.UniqueConstraint(
+                Lower("email"), "org", name="contact_email_ci_unique_per_org", condition=~models.Q(email="")
+            ),
+        ]
+        indexes = [
+            *RecordModel.Meta.indexes,
+            GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"), name="contact_first_trgm"),
+            GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"), name="contact_last_trgm"),
+            GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="contact_email_trgm"),
+            GinIndex(OpClass(Upper("phone"), name="gin_trgm_ops"), name="contact_phone_trgm"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email

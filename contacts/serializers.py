@@ -1,0 +1,65 @@
+"""Request and response shapes of contacts and companies."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from common.fields import OrgProfileListField, OrgScopedRelatedField, TagListField
+from contacts.models import Company, Contact
+
+RECORD_FIELDS = [
+    "assigned_to",
+    "tags",
+    "custom_fields",
+    "archived_at",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "updated_by",
+]
+RECORD_READ_ONLY = ["archived_at", "created_at", "updated_at", "created_by", "updated_by"]
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    assigned_to = OrgProfileListField(required=False)
+    tags = TagListField()
+
+
+class CompanySerializer(RecordSerializer):
+    class Meta:
+        model = Company
+        fields = ["id", "name", "domain", "industry", "size", "phone", "website", "street", "city", "region",
+                  "postal_code", "country", *RECORD_FIELDS]  # fmt: skip
+        read_only_fields = ["id", *RECORD_READ_ONLY]
+
+
+class CompanySummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Company
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class ContactSerializer(RecordSerializer):
+    company = OrgScopedRelatedField(Company, required=False, allow_null=True)
+    company_summary = CompanySummarySerializer(source="company", read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id", "first_name", "last_name", "email", "secondary_email", "phone", "mobile", "title", "company",
+            "company_summary", "source", "do_not_contact", "street", "city", "region", "postal_code", "country",
+            *RECORD_FIELDS,
+        ]  # fmt: skip
+        read_only_fields = ["id", *RECORD_READ_ONLY]
+        # Uniqueness is the service's job (a 409 naming the existing contact), not a generic 400.
+        validators: list[object] = []
+
+    def validate(self, attrs: dict) -> dict:
+        if not self.partial and not (attrs.get("first_name") or attrs.get("last_name") or attrs.get("email")):
+            raise serializers.ValidationError("Give a name or an email.", code="required")
+        return attrs
+
+
+class MergeSerializer(serializers.Serializer):
+    merge_id = serializers.UUIDField(help_text="The record folded into this one; it is archived afterwards.")

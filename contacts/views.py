@@ -1,0 +1,73 @@
+"""Contacts and companies over the API: thin declarations on the shared record viewset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common.viewsets import RecordViewSet
+from contacts import filters, serializers, services
+from contacts.models import Company, Contact
+
+
+class CompanyViewSet(RecordViewSet):
+    model = Company
+    serializer_class = serializers.CompanySerializer
+    filterset_class = filters.CompanyFilter
+    search_fields = ["name", "domain", "phone"]
+    ordering_fields = ["name", "created_at", "updated_at"]
+    bulk_fields = ("assigned_to", "tags", "industry", "size")
+
+    @extend_schema(request=serializers.MergeSerializer, responses={200: serializers.CompanySerializer})
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: Any = None) -> Response:
+        merge_id = serializers.MergeSerializer(data=request.data)
+        merge_id.is_valid(raise_exception=True)
+        kept = services.company_merge(
+            org=request.org,
+            actor=request.profile,
+            keep_id=pk,
+            merge_id=merge_id.validated_data["merge_id"],  # type: ignore[attr-defined]
+        )
+        return Response(self.get_serializer(kept).data)
+
+
+class ContactViewSet(RecordViewSet):
+    model = Contact
+    serializer_class = serializers.ContactSerializer
+    filterset_class = filters.ContactFilter
+    search_fields = ["first_name", "last_name", "email", "phone"]
+    ordering_fields = ["last_name", "first_name", "email", "created_at", "updated_at"]
+    bulk_fields = ("assigned_to", "tags", "source", "do_not_contact")
+
+    def narrow_queryset(self, queryset: Any) -> Any:
+        return queryset.select_related("company")
+
+    def create_record(self, data: dict[str, Any]) -> Any:
+        return services.contact_create(org=self.request.org, actor=self.request.profile, data=data)  # type: ignore[attr-defined]
+
+    def update_record(self, record_id: Any, data: dict[str, Any], if_match: str | None) -> Any:
+        return services.contact_update(
+            org=self.request.org,
+            actor=self.request.profile,
+            record_id=record_id,
+            data=data,
+            if_match=if_match,  # type: ignore[attr-defined]
+        )
+
+    @extend_schema(request=serializers.MergeSerializer, responses={200: serializers.ContactSerializer})
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: Any = None) -> Response:
+        merge_id = serializers.MergeSerializer(data=request.data)
+        merge_id.is_valid(raise_exception=True)
+        kept = services.contact_merge(
+            org=request.org,
+            actor=request.profile,
+            keep_id=pk,
+            merge_id=merge_id.validated_data["merge_id"],  # type: ignore[attr-defined]
+        )
+        return Response(self.get_serializer(kept).data)
