@@ -290,7 +290,7 @@ def test_page_size_is_capped_at_100(cast: Cast) -> None:
 
 def test_list_costs_the_same_queries_for_1_row_and_50(cast: Cast) -> None:
     company = _company(cast, name="Acme")
-    _contact(cast, first_name="First", company=company)
+    _contact(cast, first_name="First", company=company, assigned_to=[cast.member.pk])
     client = client_for(cast.member)
 
     def more() -> None:
