@@ -65,7 +65,64 @@ def _viewer(cast: Cast, made: dict[str, Any]) -> dict[str, Any]:
     return {"profile_id": cast.viewer.pk}
 
 
+def _record(model_path: str, **fields: Any) -> Callable[[Cast], dict[str, Any]]:
+    """A record of org A that every role of org A can see (members through assignment)."""
+
+    def make(cast: Cast) -> dict[str, Any]:
+        from django.utils import timezone
+        from django.utils.module_loading import import_string
+
+        from common.context import org_context
+
+        model = import_string(model_path)
+        with org_context(cast.org_a):
+            values = {"created_by": cast.owner, "assigned_to": [cast.member.pk], **fields}
+            if values.pop("archived", False):
+                values["archived_at"] = timezone.now()
+            first = model.objects.create(org=cast.org_a, **values)
+            second = model.objects.create(org=cast.org_a, created_by=cast.owner, assigned_to=[cast.member.pk])
+        return {"pk": first.pk, "other": str(second.pk)}
+
+    return make
+
+
+def _pk(cast: Cast, made: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": made["pk"]}
+
+
+def record_specs(basename: str, model_path: str, body: dict[str, Any]) -> dict[str, dict[str, Call]]:
+    """The calls every RecordViewSet route answers, for the matrix."""
+    made = _record(model_path)
+    return {
+        f"api:{basename}-list": {"GET": Call(), "POST": Call(status=201, body=body)},
+        f"api:{basename}-detail": {
+            "GET": Call(setup=made, kwargs=_pk),
+            "PATCH": Call(setup=made, kwargs=_pk, body=body),
+            "PUT": Call(setup=made, kwargs=_pk, body=body),
+            "DELETE": Call(status=204, setup=made, kwargs=_pk),
+        },
+        f"api:{basename}-bulk": {
+            "POST": Call(setup=made, body=lambda cast, m: {"action": "archive", "ids": [str(m["pk"])]})
+        },
+        f"api:{basename}-timeline": {"GET": Call(setup=made, kwargs=_pk)},
+        f"api:{basename}-restore": {"POST": Call(setup=_record(model_path, archived=True), kwargs=_pk)},
+        f"api:{basename}-purge": {"POST": Call(status=204, setup=_record(model_path, archived=True), kwargs=_pk)},
+    }
+
+
 SPECS: dict[str, dict[str, Call]] = {
+    **record_specs("contacts", "contacts.models.Contact", {"first_name": "Matrix"}),
+    **record_specs("companies", "contacts.models.Company", {"name": "Matrix Co"}),
+    "api:contacts-merge": {
+        "POST": Call(
+            setup=_record("contacts.models.Contact"), kwargs=_pk, body=lambda c, m: {"merge_id": m["other"]}
+        )
+    },
+    "api:companies-merge": {
+        "POST": Call(
+            setup=_record("contacts.models.Company"), kwargs=_pk, body=lambda c, m: {"merge_id": m["other"]}
+        )
+    },
     "api:org": {"GET": Call(), "PATCH": Call(body={"name": "Renamed Realty"})},
     "api:org-logo": {
         "GET": Call(status=404),  # no logo yet: the route is reachable, the file is not there
@@ -154,9 +211,27 @@ def _fingerprint() -> tuple:
         sorted(Invitation.objects.values_list("pk", "token_hash", "revoked_at", "accepted_at", "expires_at")),
         sorted(ApiKey.objects.values_list("pk", "revoked_at")),
         sorted(User.objects.values_list("pk", "is_active", "token_version", "password", "is_platform_admin")),
+        _tenant_rows(),
         AuditEvent.objects.count(),
         PlatformAuditEvent.objects.count(),
     )
+
+
+def _tenant_rows() -> list[Any]:
+    """Every row of every record table in org A's schema (what a denied tenant request must not touch)."""
+    from django.apps import apps
+    from django.conf import settings
+
+    from common.context import org_context
+
+    org_a = Org.objects.get(slug="alpha")
+    rows: list[Any] = []
+    labels = {app.split(".")[-1] for app in settings.TENANT_APPS}
+    with org_context(org_a):
+        for model in apps.get_models():
+            if model._meta.app_label in labels:
+                rows += sorted(map(str, model.all_orgs_unsafe.values_list()))
+    return rows
 
 
 PUBLIC_SPECS: dict[str, dict[str, Call]] = {
