@@ -86,7 +86,9 @@ def test_new_person_accepts_with_a_password_and_is_signed_in(cast: Cast, invited
     }
 
     response = client_for(None).post(
-        "/api/invitations/accept-new/", {"token": token, "name": "Newbie", "password": "A-Sturdy-Passphrase-1"}, format="json"
+        "/api/invitations/accept-new/",
+        {"token": token, "name": "Newbie", "password": "A-Sturdy-Passphrase-1"},
+        format="json",
     )
 
     assert response.status_code == 201
@@ -138,16 +140,22 @@ def test_resend_rotates_the_token(cast: Cast, invited, django_capture_on_commit_
     assert new_token != old_token
     stale = client_for(None).post("/api/invitations/preview/", {"token": old_token}, format="json")
     assert stale.json()["code"] == "invitation_invalid"
-    assert client_for(None).post("/api/invitations/preview/", {"token": new_token}, format="json").status_code == 200
+    assert (
+        client_for(None).post("/api/invitations/preview/", {"token": new_token}, format="json").status_code == 200
+    )
 
 
-def test_existing_account_must_sign_in_to_accept(cast: Cast, run_tasks_inline, django_capture_on_commit_callbacks) -> None:
+def test_existing_account_must_sign_in_to_accept(
+    cast: Cast, run_tasks_inline, django_capture_on_commit_callbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         _invite(cast, email="outsider@nowhere.test", role="viewer")
     token = _token_from_last_mail()
 
     anonymous_new = client_for(None).post(
-        "/api/invitations/accept-new/", {"token": token, "name": "X", "password": "A-Sturdy-Passphrase-1"}, format="json"
+        "/api/invitations/accept-new/",
+        {"token": token, "name": "X", "password": "A-Sturdy-Passphrase-1"},
+        format="json",
     )
     anonymous = client_for(None).post("/api/invitations/accept/", {"token": token}, format="json")
     wrong_account = client_for(cast.member.user).post("/api/invitations/accept/", {"token": token}, format="json")
@@ -165,7 +173,9 @@ def test_existing_account_must_sign_in_to_accept(cast: Cast, run_tasks_inline, d
     assert Profile.objects.get(user=cast.outsider, org=cast.org_a).role == Role.VIEWER
 
 
-def test_a_removed_member_can_be_invited_back(cast: Cast, run_tasks_inline, django_capture_on_commit_callbacks) -> None:
+def test_a_removed_member_can_be_invited_back(
+    cast: Cast, run_tasks_inline, django_capture_on_commit_callbacks
+) -> None:
     client_for(cast.admin).post(f"/api/org/members/{cast.viewer.pk}/remove/", {}, format="json")
     with django_capture_on_commit_callbacks(execute=True):
         assert _invite(cast, email="viewer@alpha.test", role="member").status_code == 201

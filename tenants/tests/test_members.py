@@ -179,7 +179,9 @@ def test_remove_is_soft_and_the_removed_member_gets_404(
     row = _refreshed(cast.member)
     assert row.removed_at is not None and row.is_active is False
     assert member.get("/api/org/").json()["code"] == "org_not_found"
-    assert [m["email"] for m in client_for(cast.admin).get(MEMBERS).json()["results"]].count("member@alpha.test") == 0
+    assert [m["email"] for m in client_for(cast.admin).get(MEMBERS).json()["results"]].count(
+        "member@alpha.test"
+    ) == 0
     removed = client_for(cast.admin).get(MEMBERS, {"removed": "true"}).json()["results"]
     assert [m["is_removed"] for m in removed if m["email"] == "member@alpha.test"] == [True]
     assert [m.to for m in mail.outbox] == [["member@alpha.test"]]
@@ -188,7 +190,9 @@ def test_remove_is_soft_and_the_removed_member_gets_404(
 def test_remove_with_reassignment_checks_the_target_is_an_active_member_of_the_org(cast: Cast) -> None:
     admin = client_for(cast.admin)
 
-    foreign = admin.post(_member_url(cast.member, "remove"), {"reassign_to": str(cast.other_owner.pk)}, format="json")
+    foreign = admin.post(
+        _member_url(cast.member, "remove"), {"reassign_to": str(cast.other_owner.pk)}, format="json"
+    )
     to_self = admin.post(_member_url(cast.member, "remove"), {"reassign_to": str(cast.member.pk)}, format="json")
     ok = admin.post(_member_url(cast.member, "remove"), {"reassign_to": str(cast.manager.pk)}, format="json")
 

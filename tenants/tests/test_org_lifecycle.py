@@ -59,7 +59,9 @@ def test_settings_reject_bad_values_and_change_nothing(cast: Cast) -> None:
     assert response.json() == {
         "code": "invalid_choice",
         "detail": "Not a known IANA time zone (e.g. Europe/London).",
-        "fields": {"timezone": [{"code": "invalid_choice", "detail": "Not a known IANA time zone (e.g. Europe/London)."}]},
+        "fields": {
+            "timezone": [{"code": "invalid_choice", "detail": "Not a known IANA time zone (e.g. Europe/London)."}]
+        },
     }
     assert Org.objects.get(pk=cast.org_a.pk).timezone == "UTC"
 
@@ -143,7 +145,9 @@ def test_admin_cannot_transfer_ownership(cast: Cast) -> None:
     assert Profile.objects.get(pk=cast.admin.pk).role == Role.ADMIN
 
 
-def test_deletion_needs_the_slug_typed_and_then_blocks_the_org(cast: Cast, django_capture_on_commit_callbacks) -> None:
+def test_deletion_needs_the_slug_typed_and_then_blocks_the_org(
+    cast: Cast, django_capture_on_commit_callbacks
+) -> None:
     owner = client_for(cast.owner)
     wrong = owner.post("/api/org/delete/", {"confirm": "nope"}, format="json")
     assert wrong.status_code == 400
@@ -181,7 +185,9 @@ def test_owner_cancels_deletion_during_the_grace_period(cast: Cast, django_captu
 def test_purge_drops_the_schema_after_the_grace_period_and_keeps_a_record(cast: Cast) -> None:
     doomed = org_create(name="Doomed Realty")
     owner = Profile.objects.create(user=cast.outsider, org=doomed, role=Role.OWNER)
-    Org.objects.filter(pk=doomed.pk).update(status=OrgStatus.DELETING, deletion_scheduled_for=timezone.now() + timedelta(days=1))
+    Org.objects.filter(pk=doomed.pk).update(
+        status=OrgStatus.DELETING, deletion_scheduled_for=timezone.now() + timedelta(days=1)
+    )
     assert org_purge(org_id=doomed.pk) is None  # not due yet
     Org.objects.filter(pk=doomed.pk).update(
         deletion_requested_at=timezone.now() - timedelta(days=30), deletion_scheduled_for=timezone.now()
