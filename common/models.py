@@ -55,6 +55,8 @@ class User(AbstractBaseUser):
     two_factor_secret = models.CharField(max_length=64, blank=True)
     two_factor_pending_secret = models.CharField(max_length=64, blank=True)
     two_factor_enabled_at = models.DateTimeField(null=True, blank=True)
+    # Notification kinds this person does not want by email (they still appear in the app).
+    email_opt_outs = ArrayField(models.CharField(max_length=32), default=list, blank=True)
     date_joined = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -222,6 +224,9 @@ class RecordModel(BaseModel):
     archived_by = models.ForeignKey(
         Profile, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
     )
+
+    # What the new assignees of this kind of record are notified as.
+    assignment_notification_kind: ClassVar[str] = "assigned"
 
     class Meta:
         abstract = True

@@ -48,6 +48,24 @@ def log_activity(
     )
 
 
+def notify_new_assignees(record: RecordModel, actor: Profile | None, before: list[Any]) -> None:
+    from timeline.notifications import notify
+
+    added = [pk for pk in record.assigned_to if pk not in set(before)]
+    if not added:
+        return
+    who = (actor.user.name or actor.user.email) if actor is not None else "Keystone"
+    notify(
+        org=record.org,
+        actor=actor,
+        recipient_ids=added,
+        kind=record.assignment_notification_kind,
+        target_type=target_type(record),
+        target_id=record.pk,
+        message=f"{who} assigned you the {record._meta.verbose_name} {record}",
+    )
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Model):
         return str(value.pk)
@@ -70,6 +88,7 @@ def record_create(*, model: type[RecordModel], org: Any, actor: Profile, data: d
         log_activity(record, actor, "created")
         if record.assigned_to:
             log_activity(record, actor, "assigned", {"assigned_to": [[], _jsonable(record.assigned_to)]})
+            notify_new_assignees(record, actor, [])
     return record
 
 
@@ -94,6 +113,7 @@ def _check_if_match(record: RecordModel, if_match: str | None) -> None:
 def apply_changes(record: RecordModel, actor: Profile, data: dict[str, Any]) -> dict[str, list[Any]]:
     """Set the fields, save, and log what really changed (old -> new). Returns the changes."""
     changes: dict[str, list[Any]] = {}
+    assigned_before = list(record.assigned_to)
     for name, value in data.items():
         old = _field_value(record, name)
         setattr(record, name, value)
@@ -109,6 +129,7 @@ def apply_changes(record: RecordModel, actor: Profile, data: dict[str, Any]) -> 
         log_activity(record, actor, "updated", changes)
     if assignment:
         log_activity(record, actor, "assigned", {"assigned_to": assignment})
+        notify_new_assignees(record, actor, assigned_before)
         changes["assigned_to"] = assignment
     return changes
 

@@ -15,6 +15,11 @@ API_MODULES = [
     "tenants.urls",
     "tenants.members_api",
     "contacts.urls",
+    "leads.urls",
+    "deals.urls",
+    "cases.urls",
+    "tasks.urls",
+    "timeline.urls",
 ]
 
 urlpatterns = [

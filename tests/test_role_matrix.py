@@ -8,8 +8,7 @@ without a spec fails the suite, so a new route cannot skip the matrix.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import importlib
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from django.urls import reverse
 from common.access import Audience, Scope
 from common.models import Profile, User
 from common.testing.fixtures import PASSWORD, Cast, client_for
+from common.testing.matrix import Call
 from crm.access import ROUTES
 from tenants.models import ApiKey, AuditEvent, Invitation, Org, PlatformAuditEvent
 
@@ -33,19 +33,6 @@ CALLERS = [
     "anonymous",
 ]
 ORG_A_ROLES = {"owner", "admin", "manager", "member", "viewer"}
-
-
-@dataclass(frozen=True)
-class Call:
-    """How to call one method of a route. `setup` runs first and returns extra URL kwargs or body values."""
-
-    status: int = 200
-    body: dict[str, Any] | Callable[[Cast, dict[str, Any]], dict[str, Any]] = field(default_factory=dict)
-    kwargs: Callable[[Cast, dict[str, Any]], dict[str, Any]] = lambda cast, made: {}
-    setup: Callable[[Cast], dict[str, Any]] = lambda cast: {}
-    # Callers for whom the route is allowed but the request itself is refused on purpose (e.g. last owner).
-    overrides: dict[str, int] = field(default_factory=dict)
-    format: str = "json"
 
 
 def _invitation(cast: Cast) -> dict[str, Any]:
@@ -65,64 +52,7 @@ def _viewer(cast: Cast, made: dict[str, Any]) -> dict[str, Any]:
     return {"profile_id": cast.viewer.pk}
 
 
-def _record(model_path: str, **fields: Any) -> Callable[[Cast], dict[str, Any]]:
-    """A record of org A that every role of org A can see (members through assignment)."""
-
-    def make(cast: Cast) -> dict[str, Any]:
-        from django.utils import timezone
-        from django.utils.module_loading import import_string
-
-        from common.context import org_context
-
-        model = import_string(model_path)
-        with org_context(cast.org_a):
-            values = {"created_by": cast.owner, "assigned_to": [cast.member.pk], **fields}
-            if values.pop("archived", False):
-                values["archived_at"] = timezone.now()
-            first = model.objects.create(org=cast.org_a, **values)
-            second = model.objects.create(org=cast.org_a, created_by=cast.owner, assigned_to=[cast.member.pk])
-        return {"pk": first.pk, "other": str(second.pk)}
-
-    return make
-
-
-def _pk(cast: Cast, made: dict[str, Any]) -> dict[str, Any]:
-    return {"pk": made["pk"]}
-
-
-def record_specs(basename: str, model_path: str, body: dict[str, Any]) -> dict[str, dict[str, Call]]:
-    """The calls every RecordViewSet route answers, for the matrix."""
-    made = _record(model_path)
-    return {
-        f"api:{basename}-list": {"GET": Call(), "POST": Call(status=201, body=body)},
-        f"api:{basename}-detail": {
-            "GET": Call(setup=made, kwargs=_pk),
-            "PATCH": Call(setup=made, kwargs=_pk, body=body),
-            "PUT": Call(setup=made, kwargs=_pk, body=body),
-            "DELETE": Call(status=204, setup=made, kwargs=_pk),
-        },
-        f"api:{basename}-bulk": {
-            "POST": Call(setup=made, body=lambda cast, m: {"action": "archive", "ids": [str(m["pk"])]})
-        },
-        f"api:{basename}-timeline": {"GET": Call(setup=made, kwargs=_pk)},
-        f"api:{basename}-restore": {"POST": Call(setup=_record(model_path, archived=True), kwargs=_pk)},
-        f"api:{basename}-purge": {"POST": Call(status=204, setup=_record(model_path, archived=True), kwargs=_pk)},
-    }
-
-
 SPECS: dict[str, dict[str, Call]] = {
-    **record_specs("contacts", "contacts.models.Contact", {"first_name": "Matrix"}),
-    **record_specs("companies", "contacts.models.Company", {"name": "Matrix Co"}),
-    "api:contacts-merge": {
-        "POST": Call(
-            setup=_record("contacts.models.Contact"), kwargs=_pk, body=lambda c, m: {"merge_id": m["other"]}
-        )
-    },
-    "api:companies-merge": {
-        "POST": Call(
-            setup=_record("contacts.models.Company"), kwargs=_pk, body=lambda c, m: {"merge_id": m["other"]}
-        )
-    },
     "api:org": {"GET": Call(), "PATCH": Call(body={"name": "Renamed Realty"})},
     "api:org-logo": {
         "GET": Call(status=404),  # no logo yet: the route is reachable, the file is not there
@@ -157,6 +87,21 @@ NOT_IN_MATRIX = {
     "api:auth-register", "api:auth-login", "api:auth-refresh", "api:auth-logout", "api:schema", "api:docs",
     "api:redoc", "health", "admin:*", "api:invitation-preview", "api:invitation-accept-new",
 }  # fmt: skip
+
+
+def _gather_module_specs() -> None:
+    """Each tenant module keeps its rows in `<app>/tests/matrix.py` (MATRIX_SPECS)."""
+    from django.conf import settings
+
+    for app in [*settings.TENANT_APPS, "tenants"]:
+        try:
+            module = importlib.import_module(f"{app}.tests.matrix")
+        except ModuleNotFoundError:
+            continue
+        SPECS.update(module.MATRIX_SPECS)
+
+
+_gather_module_specs()
 
 
 def _matrix_routes() -> list[str]:

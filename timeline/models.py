@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from common.models import BaseModel
+from common.models import BaseModel, Profile
 
 
 class ActivityEntry(BaseModel):
@@ -23,3 +23,29 @@ class ActivityEntry(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.verb} {self.target_type}:{self.target_id}"
+
+
+class NotificationKind(models.TextChoices):
+    ASSIGNED = "assigned", "Assigned to you"
+    MENTIONED = "mentioned", "Mentioned"
+    TASK_DUE = "task_due", "Task due"
+    CASE_ASSIGNED = "case_assigned", "Case assigned"
+
+
+class Notification(BaseModel):
+    """Something a member should know about, in the app (and by email unless they opted out)."""
+
+    recipient = models.ForeignKey(Profile, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    target_type = models.CharField(max_length=40)
+    target_id = models.UUIDField()
+    message = models.CharField(max_length=300)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"

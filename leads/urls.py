@@ -1,0 +1,5 @@
+"""Routes of leads, with their rows of the authorization table."""
+
+urlpatterns: list = []
+
+ROUTES: dict = {}

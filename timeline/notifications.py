@@ -1,0 +1,61 @@
+"""Notifying members: an inbox entry for each recipient, and an email unless they opted out of that kind."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils import timezone
+
+from common.models import Profile
+from tenants.mail import email_send
+from timeline.models import Notification, NotificationKind
+
+EMAILED_KINDS = {NotificationKind.ASSIGNED, NotificationKind.MENTIONED, NotificationKind.CASE_ASSIGNED,
+                 NotificationKind.TASK_DUE}  # fmt: skip
+
+
+def notify(
+    *,
+    org: Any,
+    actor: Profile | None,
+    recipient_ids: Iterable[uuid.UUID],
+    kind: str,
+    target_type: str,
+    target_id: uuid.UUID,
+    message: str,
+) -> list[Notification]:
+    """Call inside the transaction of the change; emails go out after it commits. Nobody is notified of their
+    own action, and only active members of the org are notified."""
+    wanted = {pk for pk in recipient_ids if actor is None or pk != actor.pk}
+    if not wanted:
+        return []
+    recipients = list(
+        Profile.objects.filter(org=org, pk__in=wanted, is_active=True, removed_at__isnull=True).select_related(
+            "user"
+        )
+    )
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                org=org, recipient=recipient, kind=kind, target_type=target_type, target_id=target_id,
+                message=message[:300], created_by=actor, updated_by=actor,
+            )
+            for recipient in recipients
+        ]
+    )  # fmt: skip
+    now = timezone.now()
+    for notification, recipient in zip(notifications, recipients, strict=True):
+        if kind in EMAILED_KINDS and kind not in recipient.user.email_opt_outs:
+            email_send(
+                to=recipient.user.email,
+                template="notification",
+                context={"org_name": org.name, "message": notification.message, "kind": kind},
+                org_id=org.pk,
+            )
+            notification.emailed_at = now
+    emailed = [n.pk for n in notifications if n.emailed_at]
+    if emailed:
+        Notification.objects.filter(pk__in=emailed).update(emailed_at=now)
+    return notifications
