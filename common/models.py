@@ -233,6 +233,7 @@ class RecordModel(BaseModel):
         indexes = [
             GinIndex(fields=["assigned_to"], name="%(app_label)s_%(class)s_assignee"),
             GinIndex(fields=["tags"], name="%(app_label)s_%(class)s_tags"),
+            GinIndex(fields=["custom_fields"], name="%(app_label)s_%(class)s_cf"),
             models.Index(fields=["org", "archived_at", "-created_at"], name="%(app_label)s_%(class)s_list"),
         ]
 

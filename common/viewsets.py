@@ -81,8 +81,16 @@ class RecordViewSet(viewsets.ModelViewSet):
         if self.action in ("restore", "purge"):
             pass  # these act on archived records
         elif self.action == "list":
+            from customfields.services import filter_by_custom_values
+
             archived = request.query_params.get("archived") == "true"
             queryset = queryset.filter(archived_at__isnull=not archived)
+            queryset = filter_by_custom_values(
+                queryset,
+                org=request.org,
+                module=self.model._meta.label_lower,
+                params=request.query_params,  # type: ignore[attr-defined]
+            )
         return self.narrow_queryset(queryset)
 
     def get_object(self) -> Any:

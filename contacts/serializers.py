@@ -4,25 +4,11 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from common.fields import OrgProfileListField, OrgScopedRelatedField, TagListField
+from common.fields import OrgScopedRelatedField
+from common.serializers import RECORD_FIELDS, RECORD_READ_ONLY, RecordSerializer
 from contacts.models import Company, Contact
 
-RECORD_FIELDS = [
-    "assigned_to",
-    "tags",
-    "custom_fields",
-    "archived_at",
-    "created_at",
-    "updated_at",
-    "created_by",
-    "updated_by",
-]
-RECORD_READ_ONLY = ["archived_at", "created_at", "updated_at", "created_by", "updated_by"]
-
-
-class RecordSerializer(serializers.ModelSerializer):
-    assigned_to = OrgProfileListField(required=False)
-    tags = TagListField()
+__all__ = ["RECORD_FIELDS", "RECORD_READ_ONLY", "RecordSerializer"]  # re-exported: other modules copied this shape
 
 
 class CompanySerializer(RecordSerializer):
@@ -58,7 +44,7 @@ class ContactSerializer(RecordSerializer):
     def validate(self, attrs: dict) -> dict:
         if not self.partial and not (attrs.get("first_name") or attrs.get("last_name") or attrs.get("email")):
             raise serializers.ValidationError("Give a name or an email.", code="required")
-        return attrs
+        return super().validate(attrs)
 
 
 class MergeSerializer(serializers.Serializer):

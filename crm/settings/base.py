@@ -61,7 +61,7 @@ SHARED_APPS = [
     "common",
     "tenants",
 ]
-TENANT_APPS = ["timeline", "contacts", "leads", "deals", "cases", "tasks"]
+TENANT_APPS = ["timeline", "customfields", "contacts", "leads", "deals", "cases", "tasks"]
 INSTALLED_APPS = SHARED_APPS + TENANT_APPS
 
 TENANT_MODEL = "tenants.Org"
