@@ -20,6 +20,7 @@ API_MODULES = [
     "cases.urls",
     "tasks.urls",
     "timeline.urls",
+    "customfields.urls",
 ]
 
 urlpatterns = [
