@@ -1,0 +1,60 @@
+"""Demo companies and contacts (bulk inserts, so `--scale` stays fast)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from common.demo import COMPANY_KINDS, COMPANY_WORDS, FIRST_NAMES, LAST_NAMES, DemoContext
+from contacts.models import Company, Contact
+
+INDUSTRIES = [
+    "Commercial real estate",
+    "Residential",
+    "Property management",
+    "Construction",
+    "Hospitality",
+    "Retail",
+]
+CITIES = [
+    ("London", "GB"),
+    ("Manchester", "GB"),
+    ("Dublin", "IE"),
+    ("New York", "US"),
+    ("Austin", "US"),
+    ("Berlin", "DE"),
+]
+
+
+def seed(ctx: DemoContext) -> dict[str, int]:
+    rng = ctx.rng
+    companies = []
+    for i in range(12 * ctx.scale):
+        name = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)}" + (f" {i}" if ctx.scale > 1 else "")
+        city, country = rng.choice(CITIES)
+        owner = ctx.member()
+        companies.append(
+            Company(
+                org=ctx.org, name=name, domain=f"{name.split()[0].lower()}{i}.example",
+                industry=rng.choice(INDUSTRIES),
+                city=city, country=country, created_by=owner, updated_by=owner, assigned_to=[owner.pk],
+                tags=rng.sample(["prospect", "tenant", "landlord", "investor", "vip"], 2),
+            )
+        )  # fmt: skip
+    Company.objects.bulk_create(companies, batch_size=1000)
+    contacts = []
+    for i in range(40 * ctx.scale):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        owner: Any = ctx.member()
+        contacts.append(
+            Contact(
+                org=ctx.org, first_name=first, last_name=last, email=f"{first}.{last}.{i}@example.com".lower(),
+                phone=f"+44 20 7946 {i % 10000:04d}",
+                title=rng.choice(["Director", "Leasing manager", "Founder", "CFO"]),
+                company=rng.choice(companies), source=rng.choice(["referral", "website", "event", "cold call"]),
+                created_by=owner, updated_by=owner, assigned_to=[owner.pk],
+            )
+        )  # fmt: skip
+    Contact.objects.bulk_create(contacts, batch_size=1000)
+    ctx.made["contacts.company"] = [c.pk for c in companies]
+    ctx.made["contacts.contact"] = [c.pk for c in contacts]
+    return {"companies": len(companies), "contacts": len(contacts)}
