@@ -32,13 +32,56 @@ class DemoContext:
         return self.rng.sample(pool, min(k, len(pool))) if pool else []
 
 
-FIRST_NAMES = (
-    ["Ava", "Noah", "Mia", "Liam", "Zoe", "Ethan", "Isla", "Lucas", "Aria", "Mateo", "Chloe", "Omar", "Priya", "Hiro", "Lena", "Tariq", "Sofia", "Jonas"]
-)
-LAST_NAMES = (
-    ["Patel", "Nguyen", "Okafor", "Schmidt", "Rossi", "Kowalski", "Haddad", "Tanaka", "Silva", "Murphy", "Larsen", "Dubois", "Cohen", "Sato"]
-)
-COMPANY_WORDS = ["Harbor", "Summit", "Cedar", "Granite", "Beacon", "Meridian", "Oak", "Atlas", "Crescent", "Pioneer", "Lakeside", "Northgate"]
+FIRST_NAMES = [
+    "Ava",
+    "Noah",
+    "Mia",
+    "Liam",
+    "Zoe",
+    "Ethan",
+    "Isla",
+    "Lucas",
+    "Aria",
+    "Mateo",
+    "Chloe",
+    "Omar",
+    "Priya",
+    "Hiro",
+    "Lena",
+    "Tariq",
+    "Sofia",
+    "Jonas",
+]
+LAST_NAMES = [
+    "Patel",
+    "Nguyen",
+    "Okafor",
+    "Schmidt",
+    "Rossi",
+    "Kowalski",
+    "Haddad",
+    "Tanaka",
+    "Silva",
+    "Murphy",
+    "Larsen",
+    "Dubois",
+    "Cohen",
+    "Sato",
+]
+COMPANY_WORDS = [
+    "Harbor",
+    "Summit",
+    "Cedar",
+    "Granite",
+    "Beacon",
+    "Meridian",
+    "Oak",
+    "Atlas",
+    "Crescent",
+    "Pioneer",
+    "Lakeside",
+    "Northgate",
+]
 COMPANY_KINDS = [
     "Properties",
     "Capital",
