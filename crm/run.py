@@ -148,6 +148,7 @@ def prepare_database(children: list[Child], stop: StopFlag) -> None:
     # migrate_schemas covers public, the template and every org schema.
     run_step("migrate", [MANAGE_PY, "migrate_schemas", "--noinput"], children, stop)
     run_step("ensure_demo", [MANAGE_PY, "ensure_demo"], children, stop)
+    run_step("seed_demo", [MANAGE_PY, "seed_demo", "--org", DEMO_ORG_SLUG, "--if-empty"], children, stop)
 
 
 def start_processes(host: str, port: int, children: list[Child], stop: StopFlag) -> None:
