@@ -128,6 +128,7 @@ class OrgContextMiddleware:
             return response
 
         profile = resolved.profile
+        _touch_org_activity(profile.org)
         manager = context.org_context(profile.org, profile)
         manager.__enter__()
         request._exit_org_context = lambda: manager.__exit__(None, None, None)  # type: ignore[attr-defined]
@@ -136,6 +137,19 @@ class OrgContextMiddleware:
         request.org_request_context = resolved  # type: ignore[attr-defined]
         request.impersonator_id = resolved.impersonator_id  # type: ignore[attr-defined]
         return None
+
+
+_ACTIVITY_EVERY_SECONDS = 300
+
+
+def _touch_org_activity(org: Any) -> None:
+    """`Org.last_activity_at` for the platform list: at most one write per org every five minutes."""
+    from django.core.cache import cache
+
+    from tenants.models import Org
+
+    if cache.add(f"orgactivity:{org.pk}", 1, _ACTIVITY_EVERY_SECONDS):
+        Org.objects.filter(pk=org.pk).update(last_activity_at=timezone.now())
 
 
 def parse_org_header(value: str | None) -> tuple[uuid.UUID | None, str | None]:

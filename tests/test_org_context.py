@@ -244,3 +244,14 @@ def test_tenant_request_costs_at_most_two_queries_cold_and_none_warm(cast: Cast)
     assert response.status_code == 200
     assert cold <= 2
     assert warm == 0
+
+
+def test_tenant_requests_record_the_orgs_last_activity_at_most_every_five_minutes(cast: Cast) -> None:
+    from tenants.models import Org
+
+    client_for(cast.owner).get(ORG)
+    first = Org.objects.get(pk=cast.org_a.pk).last_activity_at
+    client_for(cast.admin).get(ORG)
+
+    assert first is not None
+    assert Org.objects.get(pk=cast.org_a.pk).last_activity_at == first
