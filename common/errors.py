@@ -131,7 +131,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         headers["WWW-Authenticate"] = 'Bearer realm="api"'
 
-    if isinstance(exc, ApiError):
+    if isinstance(exc, exceptions.Throttled):
+        # The wait goes in Retry-After; DRF would also append it to the sentence.
+        body = envelope("throttled", "Too many attempts. Try again later.")
+    elif isinstance(exc, ApiError):
         body = envelope(exc.code, str(exc.detail), exc.fields)
     elif isinstance(exc, exceptions.ValidationError):
         body = _validation_envelope(exc)

@@ -21,6 +21,7 @@ API_MODULES = [
     "tasks.urls",
     "timeline.urls",
     "customfields.urls",
+    "tenants.two_factor_api",
 ]
 
 urlpatterns = [

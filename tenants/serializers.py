@@ -9,9 +9,12 @@ from tenants.models import Org
 
 
 class UserSerializer(serializers.ModelSerializer):
+    has_two_factor = serializers.BooleanField(read_only=True)
+    email_verified = serializers.BooleanField(read_only=True)
+
     class Meta:
         model = User
-        fields = ["id", "email", "name", "is_platform_admin", "date_joined"]
+        fields = ["id", "email", "name", "is_platform_admin", "email_verified", "has_two_factor", "date_joined"]
         read_only_fields = fields
 
 
@@ -62,6 +65,14 @@ class MeSerializer(serializers.Serializer):
 
 class LoginResponseSerializer(MeSerializer):
     tokens = TokenPairSerializer()
+
+
+class LoginChallengeSerializer(serializers.Serializer):
+    """The password was right and 2FA is on: send the challenge and a code to /api/auth/login/2fa/."""
+
+    two_factor_required = serializers.BooleanField()
+    challenge = serializers.CharField()
+    challenge_expires_in = serializers.IntegerField(help_text="Seconds until the challenge expires.")
 
 
 class RefreshRequestSerializer(serializers.Serializer):

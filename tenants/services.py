@@ -16,6 +16,7 @@ from common.models import Profile, Role, User
 from common.tokens import TOKEN_VERSION_CLAIM, TokenError, issue_token_pair
 from tenants.models import Org
 from tenants.provisioning import org_create
+from tenants.two_factor import LoginChallenge, login_challenge_issue
 
 INVALID_CREDENTIALS = "No account matches this email and password."
 
@@ -67,6 +68,9 @@ def account_register(*, email: str, password: str, name: str, org_name: str) -> 
         ) from None
     org = org_create(name=org_name)
     profile = Profile.objects.create(user=user, org=org, role=Role.OWNER)
+    from tenants.onboarding import email_verification_send
+
+    email_verification_send(user=user)
     return Registration(user=user, org=org, profile=profile, tokens=issue_token_pair(user))
 
 
@@ -74,7 +78,8 @@ def _invalid_credentials() -> ApiError:
     return ApiError(INVALID_CREDENTIALS, code="invalid_credentials", status_code=status.HTTP_401_UNAUTHORIZED)
 
 
-def auth_login(*, email: str, password: str) -> tuple[User, dict[str, str]]:
+def auth_login(*, email: str, password: str) -> tuple[User, dict[str, str] | LoginChallenge]:
+    """A token pair, or, when the user has 2FA on, a short-lived challenge to answer with a code (no tokens)."""
     user = User.objects.filter(email__iexact=email.strip()).first()
     if user is None:
         # Spend the same hashing time as a real check, so timing does not reveal which emails exist.
@@ -82,6 +87,8 @@ def auth_login(*, email: str, password: str) -> tuple[User, dict[str, str]]:
         raise _invalid_credentials()
     if not user.check_password(password) or not user.is_active:
         raise _invalid_credentials()
+    if user.has_two_factor:
+        return user, login_challenge_issue(user=user)
     return user, issue_token_pair(user)
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.models import User
+from common.throttling import Limit, client_ip, enforce
 from tenants import serializers, services
 from tenants.selectors import memberships_for_user
+from tenants.two_factor import LoginChallenge
+
+LOGIN_PER_IP = Limit("login_ip", 30, 300)
+LOGIN_PER_EMAIL = Limit("login_email", 10, 300)
+REGISTER_PER_IP = Limit("register_ip", 10, 3600)
 
 NO_CONTENT = OpenApiResponse(description="Done; no content.")
 
@@ -29,6 +35,7 @@ class RegisterView(APIView):
         request=serializers.RegisterRequestSerializer, responses={201: serializers.RegisterResponseSerializer}
     )
     def post(self, request: Request) -> Response:
+        enforce(REGISTER_PER_IP, client_ip(request))
         data = serializers.RegisterRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         registration = services.account_register(**data.validated_data)
@@ -45,13 +52,28 @@ class LoginView(APIView):
     authentication_classes: list[type] = []
 
     @extend_schema(
-        request=serializers.LoginRequestSerializer, responses={200: serializers.LoginResponseSerializer}
+        request=serializers.LoginRequestSerializer,
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="LoginResult",
+                serializers=[serializers.LoginResponseSerializer, serializers.LoginChallengeSerializer],
+                resource_type_field_name=None,
+            )
+        },
+        description="Tokens, or (2FA on) a challenge to send with a code to /api/auth/login/2fa/.",
     )
     def post(self, request: Request) -> Response:
         data = serializers.LoginRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user, tokens = services.auth_login(**data.validated_data)
-        return Response({**_me_payload(user), "tokens": tokens})
+        # Counted before the password is checked: once locked, even the right password waits.
+        enforce(LOGIN_PER_IP, client_ip(request))
+        enforce(LOGIN_PER_EMAIL, data.validated_data["email"].strip().lower())
+        user, result = services.auth_login(**data.validated_data)
+        if isinstance(result, LoginChallenge):
+            return Response(
+                {"two_factor_required": True, "challenge": result.token, "challenge_expires_in": result.expires_in}
+            )
+        return Response({**_me_payload(user), "tokens": result})
 
 
 class RefreshView(APIView):
@@ -90,15 +112,3 @@ class MeView(APIView):
     @extend_schema(responses={200: serializers.MeSerializer})
     def get(self, request: Request) -> Response:
         return Response(_me_payload(request.user))
-
-
-class CurrentOrgView(APIView):
-    @extend_schema(responses={200: serializers.CurrentOrgSerializer})
-    def get(self, request: Request) -> Response:
-        profile = request.profile  # type: ignore[attr-defined]
-        body = {
-            "org": serializers.OrgSerializer(request.org).data,
-            "role": profile.role,
-            "profile_id": profile.id,
-        }  # type: ignore[attr-defined]
-        return Response(body)
