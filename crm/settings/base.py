@@ -200,6 +200,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # The org status appears in several serializers; one stable name instead of a hashed one.
+    "ENUM_NAME_OVERRIDES": {"OrgStatusEnum": "tenants.models.OrgStatus"},
     "PREPROCESSING_HOOKS": ["common.openapi.only_api_routes"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
