@@ -1,5 +1,31 @@
-"""Routes of leads, with their rows of the authorization table."""
+"""Routes of leads, web forms and the public web-to-lead endpoint, with their rows of the authorization table."""
 
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-ROUTES: dict = {}
+from common.access import ADMINS, WRITERS, Audience, RouteAccess, Scope
+from common.viewsets import record_routes
+from leads.views import LeadViewSet, WebFormViewSet, WebToLeadView
+
+router = SimpleRouter()
+router.register("leads/forms", WebFormViewSet, basename="lead-forms")
+router.register("leads", LeadViewSet, basename="leads")
+
+urlpatterns = [
+    *router.urls,
+    path("public/leads/", WebToLeadView.as_view(), name="web-to-lead"),
+]
+
+ROUTES = {
+    **record_routes("leads"),
+    "leads-convert": RouteAccess(Scope.TENANT, {"POST": WRITERS}),
+    "lead-forms-list": RouteAccess(Scope.TENANT, {"GET": ADMINS, "POST": ADMINS}),
+    "lead-forms-detail": RouteAccess(
+        Scope.TENANT, {"GET": ADMINS, "PUT": ADMINS, "PATCH": ADMINS, "DELETE": ADMINS}
+    ),
+    "lead-forms-rotate-token": RouteAccess(Scope.TENANT, {"POST": ADMINS}),
+    # The form token or API key in the request is the credential; the view checks it, not the route table.
+    "web-to-lead": RouteAccess(
+        Scope.PUBLIC, {"POST": Audience.ANYONE}, reason="Public web-to-lead forms and integrations."
+    ),
+}

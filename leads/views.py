@@ -1,0 +1,217 @@
+"""Leads, web forms and web-to-lead over the API: thin declarations over the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.context import org_context
+from common.errors import ApiError
+from common.ids import uuid7
+from common.middleware import api_key_header
+from common.records import record_etag
+from common.throttling import Limit, client_ip, enforce
+from common.viewsets import BulkRequestSerializer, BulkResponseSerializer, RecordViewSet
+from leads import filters, serializers, services
+from leads.models import Lead, WebForm
+
+UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+class LeadViewSet(RecordViewSet):
+    model = Lead
+    serializer_class = serializers.LeadSerializer
+    filterset_class = filters.LeadFilter
+    search_fields = ["first_name", "last_name", "email", "phone", "company_name"]
+    ordering_fields = ["created_at", "updated_at", "last_name", "first_name", "company_name", "status", "rating",
+                       "estimated_value", "next_follow_up_at", "converted_at"]  # fmt: skip
+    bulk_fields = ("assigned_to", "tags", "status", "source", "rating", "next_follow_up_at")
+    lookup_value_regex = UUID_PATTERN
+
+    def create_record(self, data: dict[str, Any]) -> Any:
+        return services.lead_create(org=self.request.org, actor=self.request.profile, data=data)  # type: ignore[attr-defined]
+
+    def update_record(self, record_id: Any, data: dict[str, Any], if_match: str | None) -> Any:
+        return services.lead_update(
+            org=self.request.org, actor=self.request.profile,  # type: ignore[attr-defined]
+            record_id=record_id, data=data, if_match=if_match,
+        )  # fmt: skip
+
+    @extend_schema(
+        request=BulkRequestSerializer,
+        responses={200: BulkResponseSerializer},
+        description="Per id: updated, archived, not_found, forbidden, or invalid (a status move that lead "
+        "cannot make, or a change to a converted lead). status=converted is refused for the whole request.",
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        payload = BulkRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        changes: dict[str, Any] = {}
+        if payload.validated_data["action"] == "update":
+            changes = self._validated_bulk_changes(payload.validated_data["changes"])
+        result = services.leads_bulk(
+            org=request.org, actor=request.profile,  # type: ignore[attr-defined]
+            ids=payload.validated_data["ids"], action=payload.validated_data["action"], changes=changes,
+        )  # fmt: skip
+        return Response({"results": result.results})
+
+    @extend_schema(
+        request=serializers.LeadConvertSerializer,
+        responses={201: serializers.LeadConversionSerializer, 200: serializers.LeadConversionSerializer},
+        description="Creates or links a contact (matched by email), a company (company_id, else matched by "
+        "name, else created from company_name) and optionally a deal, in one transaction. 201 the first "
+        "time; 200 with the same links when the lead is already converted.",
+    )
+    @action(detail=True, methods=["post"])
+    def convert(self, request: Request, pk: Any = None) -> Response:
+        body = serializers.LeadConvertSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        options = body.validated_data
+        conversion = services.lead_convert(
+            org=request.org,  # type: ignore[attr-defined]
+            actor=request.profile,  # type: ignore[attr-defined]
+            lead_id=self.get_object().pk,
+            contact=options.get("contact_id"),
+            company=options.get("company_id"),
+            create_deal=options["create_deal"],
+            deal_name=options.get("deal_name", ""),
+            deal_amount=options.get("deal_amount"),
+        )
+        lead = self._reloaded(conversion.lead)
+        answer = {
+            "lead": lead,
+            "contact_id": lead.converted_contact_id,
+            "company_id": lead.converted_company_id,
+            "deal_id": lead.converted_deal_id,
+            "created": {
+                "contact": conversion.created_contact,
+                "company": conversion.created_company,
+                "deal": conversion.created_deal,
+            },
+        }
+        return Response(
+            serializers.LeadConversionSerializer(answer, context=self.get_serializer_context()).data,
+            status=status.HTTP_200_OK if conversion.is_repeat else status.HTTP_201_CREATED,
+            headers={"ETag": record_etag(lead)},
+        )
+
+
+class WebFormViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Admins manage the org's public web-to-lead forms; a form's token is shown only when it is issued."""
+
+    serializer_class = serializers.WebFormSerializer
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return WebForm.all_orgs_unsafe.none()
+        return WebForm.objects.for_org(self.request.org)  # type: ignore[attr-defined]
+
+    @extend_schema(request=serializers.WebFormSerializer, responses={201: serializers.IssuedWebFormSerializer})
+    def create(self, request: Request) -> Response:
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        issued = services.web_form_create(org=request.org, actor=request.profile, data=data.validated_data)  # type: ignore[attr-defined]
+        return Response(self._issued(issued), status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, pk: Any = None, partial: bool = False) -> Response:
+        data = self.get_serializer(self.get_object(), data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        form = services.web_form_update(
+            org=request.org,
+            actor=request.profile,
+            form_id=pk,
+            data=data.validated_data,  # type: ignore[attr-defined]
+        )
+        return Response(self.get_serializer(form).data)
+
+    def partial_update(self, request: Request, pk: Any = None) -> Response:
+        return self.update(request, pk, partial=True)
+
+    def destroy(self, request: Request, pk: Any = None) -> Response:
+        services.web_form_delete(org=request.org, actor=request.profile, form_id=self.get_object().pk)  # type: ignore[attr-defined]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: serializers.IssuedWebFormSerializer})
+    @action(detail=True, methods=["post"], url_path="rotate-token")
+    def rotate_token(self, request: Request, pk: Any = None) -> Response:
+        issued = services.web_form_rotate_token(
+            org=request.org, actor=request.profile, form_id=self.get_object().pk
+        )  # type: ignore[attr-defined]
+        return Response(self._issued(issued))
+
+    def _issued(self, issued: services.IssuedWebForm) -> dict[str, Any]:
+        return {**self.get_serializer(issued.form).data, "token": issued.token}
+
+
+def WEB_TO_LEAD_IP_LIMIT() -> Limit:
+    return Limit("web_to_lead_ip", getattr(settings, "WEB_TO_LEAD_PER_IP_PER_MINUTE", 10), 60)
+
+
+def WEB_TO_LEAD_SOURCE_LIMIT() -> Limit:
+    return Limit("web_to_lead_source", getattr(settings, "WEB_TO_LEAD_PER_FORM_PER_HOUR", 500), 3600)
+
+
+class WebToLeadView(APIView):
+    """Public: a website's form (by `form_token`) or an integration (by `Authorization: Api-Key ...`) sends a
+    lead. No user, no org header: the token or the key says which org it is for."""
+
+    # Credentials are the form token or the API key, read below; a bearer token here means nothing.
+    authentication_classes: list[type] = []
+
+    @extend_schema(
+        request=serializers.WebToLeadSerializer,
+        responses={
+            201: serializers.WebToLeadReceiptSerializer,
+            400: OpenApiResponse(description="Field errors."),
+            401: OpenApiResponse(description="No valid form token or API key."),
+            429: OpenApiResponse(description="Too many submissions; see Retry-After."),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        if not isinstance(request.data, dict):
+            raise ApiError("Send the fields as a JSON object or as form fields.", code="invalid")
+        raw_key = api_key_header(request._request)
+        if raw_key is not None:
+            intake = self._api_key_intake(request, raw_key)
+        else:
+            # Form tokens sit in public pages, so guessing and spamming are throttled per address first.
+            enforce(WEB_TO_LEAD_IP_LIMIT(), client_ip(request))
+            token = request.data.get("form_token")
+            if not isinstance(token, str) or not token.strip():
+                raise services.SubmissionRejected(
+                    "Send the form's `form_token`, or an `Authorization: Api-Key ...` header.",
+                    code="credentials_required",
+                )
+            intake = services.web_form_authenticate(token.strip())
+        enforce(WEB_TO_LEAD_SOURCE_LIMIT(), intake.throttle_key)
+        if request.data.get("website_url"):
+            # The honeypot was filled: a robot. It hears what a person would and nothing is stored.
+            return Response({"id": str(uuid7())}, status=status.HTTP_201_CREATED)
+        submission = serializers.WebToLeadSerializer(data=request.data)
+        submission.is_valid(raise_exception=True)
+        with org_context(intake.org):
+            lead = services.lead_receive(intake=intake, data=submission.lead_data())
+        return Response({"id": str(lead.pk)}, status=status.HTTP_201_CREATED)
+
+    def _api_key_intake(self, request: Request, raw_key: str) -> services.Intake:
+        """Integrations share addresses (one Zapier IP serves many customers): a valid key is throttled by
+        the key alone, and only failed attempts count against the address."""
+        try:
+            return services.api_key_intake(raw_key)
+        except services.SubmissionRejected:
+            enforce(WEB_TO_LEAD_IP_LIMIT(), client_ip(request))
+            raise
