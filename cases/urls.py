@@ -1,5 +1,13 @@
 """Routes of cases, with their rows of the authorization table."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
 
-ROUTES: dict = {}
+from cases.views import CaseViewSet
+from common.viewsets import record_routes
+
+router = SimpleRouter()
+router.register("cases", CaseViewSet, basename="cases")
+
+urlpatterns = router.urls
+
+ROUTES = {**record_routes("cases")}

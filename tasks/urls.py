@@ -1,5 +1,13 @@
 """Routes of tasks, with their rows of the authorization table."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
 
-ROUTES: dict = {}
+from common.viewsets import record_routes
+from tasks.views import TaskViewSet
+
+router = SimpleRouter()
+router.register("tasks", TaskViewSet, basename="tasks")
+
+urlpatterns = router.urls
+
+ROUTES = {**record_routes("tasks")}

@@ -148,6 +148,7 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-due-orgs": {"task": "tenants.purge_due_orgs", "schedule": 3600.0},
+    "send-task-due-reminders": {"task": "tasks.send_due_reminders", "schedule": 300.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
@@ -201,7 +202,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     # The org status appears in several serializers; one stable name instead of a hashed one.
-    "ENUM_NAME_OVERRIDES": {"OrgStatusEnum": "tenants.models.OrgStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "OrgStatusEnum": "tenants.models.OrgStatus",
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "CasePriorityEnum": "cases.models.CasePriority",
+        "CaseTypeEnum": "cases.models.CaseType",
+        "TaskStatusEnum": "tasks.models.TaskStatus",
+        "TaskPriorityEnum": "tasks.models.TaskPriority",
+        "TaskRelatedTypeEnum": "tasks.models.RelatedType",
+    },
     "PREPROCESSING_HOOKS": ["common.openapi.only_api_routes"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -1,0 +1,174 @@
+"""Tasks: the related-record link, completion and due-date bookkeeping, and due reminders.
+
+- `related_type` + `related_id` name one record of the org that the actor can see (and that is not archived);
+  anything else, another org's record included, is the same 400 `does_not_exist` on `related_id`.
+- `completed_at` is set when a task becomes done and cleared when it leaves done (reopened or cancelled).
+- Changing `due_at` clears `reminder_sent_at`, so the new due time gets its own reminder.
+- Reminders: a task that is open, due within the next hour (or already overdue) and not yet reminded is
+  claimed (row lock, skipping rows another run holds), marked and notified in one transaction: each task is
+  reminded once, across retries and concurrent runs. Its assignees are notified, or its creator when nobody is
+  assigned.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from typing import Any
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from common import records
+from common.errors import ApiError
+from common.models import Profile
+from common.visibility import visible_records
+from tasks.models import OPEN_STATUSES, Task, TaskStatus
+from tenants.models import Org
+
+REMINDER_WINDOW = datetime.timedelta(hours=1)
+REMINDER_BATCH = 200
+
+
+def org_zone(org: Org) -> zoneinfo.ZoneInfo:
+    """The org's time zone; UTC if the stored name is unknown (it is validated when set, so only by accident)."""
+    try:
+        return zoneinfo.ZoneInfo(org.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _field_error(name: str, code: str, detail: str) -> ApiError:
+    return ApiError(detail, code=code, fields={name: [{"code": code, "detail": detail}]})
+
+
+def task_related_check(*, org: Org, actor: Profile, related_type: str, related_id: Any) -> None:
+    """Both or neither; and the record must exist in this org, be visible to the actor and not be archived."""
+    if not related_type and related_id is None:
+        return
+    if not related_type:
+        raise _field_error("related_type", "required", "Say what kind of record related_id is.")
+    if related_id is None:
+        raise _field_error("related_id", "required", "Give the id of the related record.")
+    try:
+        model = apps.get_model(related_type)
+    except (LookupError, ValueError):
+        model = None  # a module that has not landed yet holds no records
+    queryset = None if model is None else visible_records(model.objects.for_org(org), actor)
+    if queryset is None or not queryset.filter(pk=related_id, archived_at__isnull=True).exists():
+        # Worded like OrgScopedRelatedField: another org's id and a random one cannot be told apart.
+        raise _field_error("related_id", "does_not_exist", f'Invalid pk "{related_id}" - object does not exist.')
+
+
+def _status_stamps(old_status: str | None, new_status: str, now: datetime.datetime) -> dict[str, Any]:
+    if old_status == new_status:
+        return {}
+    if new_status == TaskStatus.DONE:
+        return {"completed_at": now}
+    return {"completed_at": None} if old_status == TaskStatus.DONE else {}
+
+
+def task_create(*, org: Org, actor: Profile, data: dict[str, Any]) -> Task:
+    with transaction.atomic():
+        task_related_check(
+            org=org, actor=actor, related_type=data.get("related_type", ""), related_id=data.get("related_id")
+        )
+        data = {**data, **_status_stamps(None, data.get("status", TaskStatus.TODO), timezone.now())}
+        return records.record_create(model=Task, org=org, actor=actor, data=data)  # type: ignore[return-value]
+
+
+def _answered_by_record_update(task: Task, if_match: str | None) -> bool:
+    """A stale If-Match or an archived task: record_update's 412/409 comes before any task rule."""
+    stale = if_match is not None and if_match.strip() not in (records.record_etag(task), "*")
+    return stale or task.archived_at is not None
+
+
+def task_update(*, org: Org, actor: Profile, record_id: Any, data: dict[str, Any], if_match: str | None) -> Task:
+    with transaction.atomic():
+        task = records.lock_record(Task, org=org, actor=actor, record_id=record_id)
+        if not _answered_by_record_update(task, if_match):
+            related = (data.get("related_type", task.related_type), data.get("related_id", task.related_id))
+            if related != (task.related_type, task.related_id):
+                task_related_check(org=org, actor=actor, related_type=related[0], related_id=related[1])
+            derived = _status_stamps(task.status, data["status"], timezone.now()) if "status" in data else {}
+            if "due_at" in data and data["due_at"] != task.due_at:
+                derived["reminder_sent_at"] = None
+            data = {**data, **derived}
+        return records.record_update(  # type: ignore[return-value]
+            model=Task, org=org, actor=actor, record_id=record_id, data=data, if_match=if_match
+        )
+
+
+def reassign_open_records(org: Org, from_profile: Profile, to_profile: Profile) -> int:
+    """For member removal: hand the member's open tasks to another member: those assigned to them, and the
+    unassigned ones they created (whose reminders would otherwise go to nobody). Finished tasks stay as they
+    were."""
+    moved = 0
+    with transaction.atomic():
+        theirs = Q(assigned_to__contains=[from_profile.pk]) | Q(assigned_to__len=0, created_by=from_profile)
+        open_tasks = Task.objects.for_org(org).filter(theirs, archived_at__isnull=True, status__in=OPEN_STATUSES)
+        for task in open_tasks.select_for_update():
+            assignees = [to_profile.pk if pk == from_profile.pk else pk for pk in task.assigned_to] or [
+                to_profile.pk
+            ]
+            records.apply_changes(task, to_profile, {"assigned_to": list(dict.fromkeys(assignees))})
+            moved += 1
+    return moved
+
+
+# --- Due reminders ------------------------------------------------------------------------------------------
+
+
+def _reminder_message(task: Task, org: Org, now: datetime.datetime) -> str:
+    zone = org_zone(org)
+    when = f"{timezone.localtime(task.due_at, zone):%Y-%m-%d %H:%M} ({zone.key})"
+    if task.due_at is not None and task.due_at <= now:
+        return f'Overdue task: "{task.title}" was due {when}.'
+    return f'Task due soon: "{task.title}" is due {when}.'
+
+
+def _remind_one_batch(org: Org, now: datetime.datetime) -> int:
+    from timeline.models import NotificationKind
+    from timeline.notifications import notify
+
+    with transaction.atomic():
+        claimed = list(
+            Task.objects.for_org(org)
+            .filter(
+                archived_at__isnull=True,
+                reminder_sent_at__isnull=True,
+                status__in=OPEN_STATUSES,
+                due_at__lte=now + REMINDER_WINDOW,
+            )
+            .order_by("due_at", "id")
+            .select_for_update(skip_locked=True)[:REMINDER_BATCH]
+        )
+        if not claimed:
+            return 0
+        # A plain UPDATE: the reminder is bookkeeping, so it leaves updated_at (and the record's ETag) alone.
+        Task.objects.for_org(org).filter(pk__in=[task.pk for task in claimed]).update(reminder_sent_at=now)
+        for task in claimed:
+            recipients = task.assigned_to or ([task.created_by_id] if task.created_by_id else [])
+            notify(
+                org=org,
+                actor=None,
+                recipient_ids=recipients,
+                kind=NotificationKind.TASK_DUE,
+                target_type=records.target_type(Task),
+                target_id=task.pk,
+                message=_reminder_message(task, org, now),
+            )
+    return len(claimed)
+
+
+def task_send_due_reminders(*, org: Org, now: datetime.datetime | None = None) -> int:
+    """Remind the org's tasks that are due within the hour or overdue; returns how many were reminded."""
+    now = now or timezone.now()
+    reminded = 0
+    while True:
+        batch = _remind_one_batch(org, now)
+        reminded += batch
+        if batch < REMINDER_BATCH:
+            return reminded
