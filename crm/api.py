@@ -22,6 +22,7 @@ API_MODULES = [
     "timeline.urls",
     "customfields.urls",
     "tenants.two_factor_api",
+    "tenants.platform_api",
 ]
 
 urlpatterns = [

@@ -1,5 +1,44 @@
-"""Routes of deals, with their rows of the authorization table."""
+"""Routes of deals, pipelines and stages, with their rows of the authorization table."""
 
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-ROUTES: dict = {}
+from common.access import ADMINS, ALL_ROLES, WRITERS, RouteAccess, Scope
+from common.viewsets import record_routes
+from deals.views import (
+    DealViewSet,
+    PipelineDetailView,
+    PipelineListView,
+    PipelineStagesView,
+    StageDetailView,
+    StageReorderView,
+)
+
+router = SimpleRouter()
+router.register("deals", DealViewSet, basename="deals")
+
+urlpatterns = [
+    *router.urls,
+    path("pipelines/", PipelineListView.as_view(), name="pipelines"),
+    path("pipelines/<uuid:pipeline_id>/", PipelineDetailView.as_view(), name="pipeline-detail"),
+    path("pipelines/<uuid:pipeline_id>/stages/", PipelineStagesView.as_view(), name="pipeline-stages"),
+    path(
+        "pipelines/<uuid:pipeline_id>/stages/reorder/", StageReorderView.as_view(), name="pipeline-stages-reorder"
+    ),
+    path(
+        "pipelines/<uuid:pipeline_id>/stages/<uuid:stage_id>/",
+        StageDetailView.as_view(),
+        name="pipeline-stage-detail",
+    ),
+]
+
+ROUTES = {
+    **record_routes("deals"),
+    "deals-move": RouteAccess(Scope.TENANT, {"POST": WRITERS}),
+    "deals-summary": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
+    "pipelines": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES, "POST": ADMINS}),
+    "pipeline-detail": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES, "PATCH": ADMINS, "DELETE": ADMINS}),
+    "pipeline-stages": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES, "POST": ADMINS}),
+    "pipeline-stage-detail": RouteAccess(Scope.TENANT, {"PATCH": ADMINS, "DELETE": ADMINS}),
+    "pipeline-stages-reorder": RouteAccess(Scope.TENANT, {"POST": ADMINS}),
+}

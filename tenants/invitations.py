@@ -88,6 +88,8 @@ def invitation_create(*, org: Org, actor: Profile, email: str, role: str, ip: st
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         org=org,
+        created_at=now,
+        last_sent_at=now,
         email=email,
         role=role,
         token_hash=_hash(token),

@@ -211,6 +211,11 @@ def org_deletion_cancel(*, org_id: Any, user: Any, ip: str | None = None) -> Org
         raise NotFound()
     if org.status != OrgStatus.DELETING:
         raise Conflict("This organisation is not scheduled for deletion.", code="not_deleting")
+    if not Profile.objects.filter(org=org, user_id=org.deletion_requested_by_id).exists():
+        # Scheduled by the platform (possibly after a suspension): only the platform can take it back.
+        raise Conflict(
+            "The platform scheduled this deletion; contact support to cancel it.", code="deletion_by_platform"
+        )
     org.status = OrgStatus.ACTIVE
     org.deletion_requested_at = org.deletion_scheduled_for = None
     org.deletion_requested_by = None

@@ -1,0 +1,48 @@
+"""Demo deals across the default pipeline's stages (bulk inserts, so `--scale` stays fast)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from common.demo import DemoContext
+from deals.models import Deal, Stage, StageKind
+from deals.pipeline_services import pipeline_ensure_default
+
+DEAL_KINDS = ["Office lease", "Retail unit", "Warehouse let", "Portfolio sale", "Flat sale", "Marketing retainer"]
+LOST_REASONS = ["Went with another agency", "Budget cut", "Timing", "Price"]
+# More deals early in the funnel than at the end, as in a real pipeline.
+STAGE_WEIGHTS = [6, 5, 4, 3, 2, 2]
+
+
+def seed(ctx: DemoContext) -> dict[str, int]:
+    rng = ctx.rng
+    pipeline = pipeline_ensure_default(org=ctx.org)
+    stages = list(Stage.objects.filter(pipeline=pipeline).order_by("position", "id"))
+    weights = (STAGE_WEIGHTS + [1] * len(stages))[: len(stages)]
+    now = timezone.now()
+    today = now.date()
+    deals = []
+    for i in range(20 * ctx.scale):
+        stage = rng.choices(stages, weights=weights)[0]
+        owner = ctx.member()
+        contact = ctx.some("contacts.contact")
+        company = ctx.some("contacts.company")
+        is_closed = stage.kind != StageKind.OPEN
+        deals.append(
+            Deal(
+                org=ctx.org, name=f"{rng.choice(DEAL_KINDS)} {i + 1}",
+                amount=Decimal(rng.randrange(5, 500) * 1000), currency=ctx.org.currency, pipeline=pipeline,
+                stage=stage, expected_close_date=today + datetime.timedelta(days=rng.randrange(-30, 120)),
+                contact_id=contact[0] if contact else None, company_id=company[0] if company else None,
+                owner=owner, created_by=owner, updated_by=owner, assigned_to=[owner.pk],
+                tags=rng.sample(["hot", "referral", "renewal", "priority"], rng.randrange(0, 3)),
+                closed_at=now - datetime.timedelta(days=rng.randrange(1, 60)) if is_closed else None,
+                lost_reason=rng.choice(LOST_REASONS) if stage.kind == StageKind.LOST else "",
+            )
+        )  # fmt: skip
+    Deal.objects.bulk_create(deals, batch_size=1000)
+    ctx.made["deals.deal"] = [deal.pk for deal in deals]
+    return {"deals": len(deals)}

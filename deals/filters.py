@@ -1,0 +1,31 @@
+"""List filters for deals (also applied to the summary)."""
+
+import django_filters
+
+from common.filters import RecordFilterSet
+from deals.models import Deal, StageKind
+
+
+class DealFilter(RecordFilterSet):
+    pipeline = django_filters.UUIDFilter(field_name="pipeline_id")
+    stage = django_filters.UUIDFilter(field_name="stage_id")
+    stage_kind = django_filters.ChoiceFilter(field_name="stage__kind", choices=StageKind.choices)
+    owner = django_filters.UUIDFilter(field_name="owner_id", help_text="A profile id.")
+    contact = django_filters.UUIDFilter(field_name="contact_id")
+    company = django_filters.UUIDFilter(field_name="company_id")
+    source_lead = django_filters.UUIDFilter(field_name="source_lead_id", help_text="The converted lead's id.")
+    currency = django_filters.CharFilter(lookup_expr="iexact")
+    amount_min = django_filters.NumberFilter(field_name="amount", lookup_expr="gte", help_text="Included.")
+    amount_max = django_filters.NumberFilter(field_name="amount", lookup_expr="lte", help_text="Included.")
+    expected_close_after = django_filters.DateFilter(
+        field_name="expected_close_date", lookup_expr="gte", help_text="A date, included."
+    )
+    expected_close_before = django_filters.DateFilter(
+        field_name="expected_close_date", lookup_expr="lte", help_text="A date, included."
+    )
+    closed_after = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
+    closed_before = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
+
+    class Meta:
+        model = Deal
+        fields = ["pipeline", "stage", "stage_kind", "owner", "contact", "company", "source_lead", "currency"]

@@ -1,0 +1,454 @@
+"""Platform administration: reads across every org and user, org and user lifecycle, and impersonation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+from django_tenants.postgresql_backend.base import is_valid_schema_name
+from django_tenants.utils import quote_schema_name
+from rest_framework import status
+from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
+
+from common.errors import ApiError, Conflict, NotFound
+from common.models import BaseModel, Profile, Role, User
+from common.tokens import IMPERSONATED_ORG_CLAIM, IMPERSONATOR_CLAIM, TOKEN_VERSION_CLAIM
+from tenants.audit import audit_record, platform_audit_record
+from tenants.mail import email_send
+from tenants.members import DELETION_GRACE_DAYS
+from tenants.models import Org, OrgStatus, PlatformAuditEvent
+
+IMPERSONATION_LIFETIME = timedelta(minutes=15)
+
+# Pool members and the template are machinery, not customers: listed only on request, never acted upon.
+RESERVED_STATUSES = (OrgStatus.POOLED, OrgStatus.TEMPLATE)
+CUSTOMER_STATUSES = (OrgStatus.ACTIVE, OrgStatus.SUSPENDED, OrgStatus.DELETING)
+
+ORG_ORDERINGS = ("name", "created_at", "last_activity_at", "member_count")
+CountsByModule = dict[str, dict[str, int]]
+
+
+def _field_error(field: str, code: str, detail: str) -> ApiError:
+    return ApiError(detail, code=code, fields={field: [{"code": code, "detail": detail}]})
+
+
+def _require_platform_admin(actor: User) -> None:
+    # Views are already behind the route table; this keeps the services safe from any other caller too.
+    if not (actor.is_active and actor.is_platform_admin):
+        raise NotFound()
+
+
+def _parse_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+# --- Orgs: reads --------------------------------------------------------------------------------------------
+
+
+def _with_member_count(queryset: QuerySet[Org]) -> QuerySet[Org]:
+    active_members = Q(profiles__is_active=True, profiles__removed_at__isnull=True)
+    return queryset.annotate(member_count=Count("profiles", filter=active_members))
+
+
+def platform_orgs(*, search: str = "", statuses: Sequence[str] = (), ordering: str = "name") -> QuerySet[Org]:
+    """Customer orgs (or exactly the statuses asked for), with their active member count, in a stable order."""
+    queryset = Org.objects.filter(status__in=list(statuses or CUSTOMER_STATUSES))
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(slug__icontains=search))
+    descending = ordering.startswith("-")
+    column = F(ordering.lstrip("-"))
+    # Orgs with no activity yet go last whichever way the list is sorted; the id keeps pages stable.
+    order = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
+    return _with_member_count(queryset).order_by(order, "id")
+
+
+def platform_org_get(*, org_id: Any) -> Org:
+    org_pk = _parse_uuid(org_id)
+    org = (
+        _with_member_count(Org.objects.filter(pk=org_pk)).select_related("deletion_requested_by").first()
+        if org_pk
+        else None
+    )
+    if org is None:
+        raise NotFound()
+    return org
+
+
+def record_models() -> list[type[models.Model]]:
+    """Every tenant table of every tenant app, from the app registry, so a new module is counted by itself."""
+    found = []
+    for config in apps.get_app_configs():
+        if config.name not in settings.TENANT_APPS:
+            continue
+        for model in config.get_models():
+            meta = model._meta
+            if issubclass(model, BaseModel) and meta.managed and not meta.proxy:
+                found.append(model)
+    return sorted(found, key=lambda model: (model._meta.app_label, model._meta.model_name))
+
+
+def org_record_counts(orgs: Iterable[Org]) -> dict[Any, CountsByModule]:
+    """`{org id: {app label: {model name: rows}}}` for a page of orgs, in two queries whatever the page size.
+
+    The first finds which of the tables exist (a schema a migration has not reached yet, or a broken one, must
+    not turn the whole page into an error); the second counts all of them in one UNION ALL. Schema names come
+    from the org rows, are checked against django-tenants' naming rule and quoted; every other value is a
+    query parameter.
+    """
+    orgs = list(orgs)
+    counts: dict[Any, CountsByModule] = {org.pk: {} for org in orgs}
+    by_schema = {org.schema_name: org.pk for org in orgs if is_valid_schema_name(org.schema_name)}
+    by_table = {model._meta.db_table: model for model in record_models()}
+    if not by_schema or not by_table:
+        return counts
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT schemaname, tablename FROM pg_catalog.pg_tables "
+            "WHERE schemaname = ANY(%s) AND tablename = ANY(%s) ORDER BY schemaname, tablename",
+            [list(by_schema), list(by_table)],
+        )
+        existing = cursor.fetchall()
+        if not existing:
+            return counts
+        arms, params = [], []
+        for schema, table in existing:
+            source = f"{quote_schema_name(schema)}.{connection.ops.quote_name(table)}"
+            arms.append(f"SELECT %s, %s, %s, count(*) FROM {source}")  # noqa: S608 - quoted identifiers only
+            meta = by_table[table]._meta
+            params += [schema, meta.app_label, meta.model_name]
+        cursor.execute(" UNION ALL ".join(arms), params)
+        for schema, app_label, model_name, rows in cursor.fetchall():
+            counts[by_schema[schema]].setdefault(app_label, {})[model_name] = rows
+    return counts
+
+
+# --- Orgs: lifecycle ----------------------------------------------------------------------------------------
+
+
+def _lock_customer_org(org_id: Any) -> Org:
+    org_pk = _parse_uuid(org_id)
+    org = Org.objects.select_for_update().filter(pk=org_pk).first() if org_pk else None
+    if org is None:
+        raise NotFound()
+    if org.status in RESERVED_STATUSES:
+        raise Conflict("Pool and template schemas are not customer organisations.", code="org_reserved")
+    return org
+
+
+def _audit_both(
+    *, org: Org, actor: User, action: str, ip: str | None, details: dict[str, Any] | None = None, **target: Any
+) -> None:
+    """A platform action is in the platform log and in the org's own log, where its admins can see it."""
+    details = {**(details or {}), "by_platform": True}
+    platform_audit_record(actor=actor, action=action, org_id=org.pk, details=details, ip=ip, **target)
+    audit_record(org=org, actor=actor, action=action, details=details, ip=ip, **target)
+
+
+@transaction.atomic
+def org_suspend(*, actor: User, org_id: Any, reason: str = "", ip: str | None = None) -> Org:
+    """Every tenant request of the org gets 403 `org_suspended` and it sends no email, from the commit on."""
+    _require_platform_admin(actor)
+    org = _lock_customer_org(org_id)
+    if org.status == OrgStatus.SUSPENDED:
+        raise Conflict("This organisation is already suspended.", code="already_suspended")
+    if org.status == OrgStatus.DELETING:
+        raise Conflict("This organisation is scheduled for deletion; cancel that first.", code="org_deleting")
+    org.status = OrgStatus.SUSPENDED
+    org.save(update_fields=["status", "updated_at"])
+    _audit_both(org=org, actor=actor, action="org_suspended", ip=ip, details={"reason": reason})
+    return org
+
+
+@transaction.atomic
+def org_reactivate(*, actor: User, org_id: Any, ip: str | None = None) -> Org:
+    _require_platform_admin(actor)
+    org = _lock_customer_org(org_id)
+    if org.status == OrgStatus.DELETING:
+        raise Conflict("This organisation is scheduled for deletion; cancel that instead.", code="org_deleting")
+    if org.status != OrgStatus.SUSPENDED:
+        raise Conflict("This organisation is not suspended.", code="not_suspended")
+    org.status = OrgStatus.ACTIVE
+    org.save(update_fields=["status", "updated_at"])
+    _audit_both(org=org, actor=actor, action="org_reactivated", ip=ip)
+    return org
+
+
+_DELETION_FIELDS = [
+    "status",
+    "deletion_requested_at",
+    "deletion_scheduled_for",
+    "deletion_requested_by",
+    "updated_at",
+]
+
+
+@transaction.atomic
+def org_deletion_schedule(*, actor: User, org_id: Any, confirm_slug: str, ip: str | None = None) -> Org:
+    """The owner's grace rules: `deleting` now, dropped after DELETION_GRACE_DAYS unless cancelled."""
+    _require_platform_admin(actor)
+    org = _lock_customer_org(org_id)
+    if confirm_slug != org.slug:
+        raise _field_error("confirm", "confirmation_mismatch", "Type the organisation's slug to confirm.")
+    if org.status == OrgStatus.DELETING:
+        raise Conflict("Deletion is already scheduled.", code="already_deleting")
+    previous_status = org.status
+    now = timezone.now()
+    org.status = OrgStatus.DELETING
+    org.deletion_requested_at = now
+    org.deletion_scheduled_for = now + timedelta(days=DELETION_GRACE_DAYS)
+    org.deletion_requested_by = actor
+    org.save(update_fields=_DELETION_FIELDS)
+    scheduled_for = org.deletion_scheduled_for.isoformat()
+    details = {"scheduled_for": scheduled_for, "previous_status": previous_status}
+    _audit_both(org=org, actor=actor, action="deletion_requested", ip=ip, details=details)
+    for owner in Profile.objects.filter(
+        org=org, role=Role.OWNER, is_active=True, removed_at__isnull=True
+    ).select_related("user"):
+        email_send(
+            to=owner.user.email,
+            template="org_deletion_scheduled",
+            context={"org_name": org.name, "scheduled_for": org.deletion_scheduled_for.date().isoformat()},
+        )
+    return org
+
+
+def _status_before_deletion(org: Org) -> str:
+    """Suspended stays suspended: a cancelled deletion must not be a way out of a suspension.
+
+    Read from the platform log entry of this very request (written after `deletion_requested_at` was set); a
+    deletion an owner requested started from an active org."""
+    event = (
+        PlatformAuditEvent.objects.filter(
+            org_id=org.pk, action="deletion_requested", created_at__gte=org.deletion_requested_at
+        )
+        .order_by("-created_at")
+        .first()
+        if org.deletion_requested_at
+        else None
+    )
+    previous = event.details.get("previous_status") if event else None
+    return OrgStatus.SUSPENDED if previous == OrgStatus.SUSPENDED else OrgStatus.ACTIVE
+
+
+@transaction.atomic
+def org_deletion_unschedule(*, actor: User, org_id: Any, ip: str | None = None) -> Org:
+    _require_platform_admin(actor)
+    org = _lock_customer_org(org_id)
+    if org.status != OrgStatus.DELETING:
+        raise Conflict("This organisation is not scheduled for deletion.", code="not_deleting")
+    restored = _status_before_deletion(org)
+    org.status = restored
+    org.deletion_requested_at = org.deletion_scheduled_for = None
+    org.deletion_requested_by = None
+    org.save(update_fields=_DELETION_FIELDS)
+    _audit_both(org=org, actor=actor, action="deletion_cancelled", ip=ip, details={"status": restored})
+    return org
+
+
+# --- Users ----------------------------------------------------------------------------------------------------
+
+
+def platform_users(
+    *, search: str = "", is_active: bool | None = None, is_platform_admin: bool | None = None
+) -> QuerySet[User]:
+    queryset = User.objects.annotate(
+        membership_count=Count("profiles", filter=Q(profiles__removed_at__isnull=True))
+    ).order_by("email", "id")
+    if search:
+        queryset = queryset.filter(Q(email__icontains=search) | Q(name__icontains=search))
+    if is_active is not None:
+        queryset = queryset.filter(is_active=is_active)
+    if is_platform_admin is not None:
+        queryset = queryset.filter(is_platform_admin=is_platform_admin)
+    return queryset
+
+
+def platform_user_get(*, user_id: Any) -> User:
+    """The user with every membership (removed ones too), orgs loaded."""
+    user_pk = _parse_uuid(user_id)
+    memberships = Profile.objects.select_related("org").order_by("org__name", "id")
+    user = (
+        platform_users()
+        .filter(pk=user_pk)
+        .prefetch_related(models.Prefetch("profiles", queryset=memberships, to_attr="memberships"))
+        .first()
+        if user_pk
+        else None
+    )
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def _lock_user(user_id: Any) -> User:
+    user_pk = _parse_uuid(user_id)
+    user = User.objects.select_for_update().filter(pk=user_pk).first() if user_pk else None
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def _audit_user_change(*, actor: User, user: User, action: str, ip: str | None) -> None:
+    """In the platform log, and in the log of every org the user belongs to (their admins see why)."""
+    platform_audit_record(actor=actor, action=action, target_type="user", target_id=user.pk, ip=ip)
+    for profile in Profile.objects.filter(user=user, removed_at__isnull=True).select_related("org"):
+        audit_record(
+            org=profile.org, actor=actor, action=action, target_type="profile", target_id=profile.pk,
+            details={"by_platform": True}, ip=ip,
+        )  # fmt: skip
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user_id: Any, ip: str | None = None) -> User:
+    """Across the platform: sign-in refused, and every token issued before dies on its next use."""
+    _require_platform_admin(actor)
+    user = _lock_user(user_id)
+    if user.pk == actor.pk:
+        raise Conflict("You cannot deactivate your own account.", code="cannot_deactivate_self")
+    if not user.is_active:
+        raise Conflict("This user is already inactive.", code="already_inactive")
+    user.is_active = False
+    user.token_version += 1
+    user.save(update_fields=["is_active", "token_version", "updated_at"])
+    _audit_user_change(actor=actor, user=user, action="user_deactivated", ip=ip)
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, user_id: Any, ip: str | None = None) -> User:
+    """Sign-in works again; tokens from before the deactivation stay dead (their version is old)."""
+    _require_platform_admin(actor)
+    user = _lock_user(user_id)
+    if user.is_active:
+        raise Conflict("This user is already active.", code="already_active")
+    user.is_active = True
+    user.save(update_fields=["is_active", "updated_at"])
+    _audit_user_change(actor=actor, user=user, action="user_reactivated", ip=ip)
+    return user
+
+
+@transaction.atomic
+def user_platform_admin_set(*, actor: User, user_id: Any, is_platform_admin: bool, ip: str | None = None) -> User:
+    """Granting or revoking the platform flag: the only way anyone becomes a platform admin, and audited."""
+    _require_platform_admin(actor)
+    user = _lock_user(user_id)
+    if user.pk == actor.pk and not is_platform_admin:
+        raise Conflict("You cannot revoke your own platform access.", code="cannot_revoke_self")
+    if user.is_platform_admin == is_platform_admin:
+        return user
+    user.is_platform_admin = is_platform_admin
+    user.save(update_fields=["is_platform_admin", "updated_at"])
+    action = "platform_admin_granted" if is_platform_admin else "platform_admin_revoked"
+    platform_audit_record(actor=actor, action=action, target_type="user", target_id=user.pk, ip=ip)
+    return user
+
+
+# --- Impersonation --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Impersonation:
+    access: str
+    expires_at: datetime
+    profile: Profile
+    org: Org
+
+
+def impersonation_token_for(admin: User, profile: Profile) -> tuple[str, datetime]:
+    """A short access token acting as `profile`'s user, good only in `profile`'s org, naming `admin`.
+
+    Built like a login's access token (same user id and version claims), so revoking the user's tokens revokes
+    it too; it has no refresh token and cannot be extended.
+    """
+    token = AccessToken.for_user(profile.user)
+    token[TOKEN_VERSION_CLAIM] = profile.user.token_version
+    token[IMPERSONATOR_CLAIM] = str(admin.pk)
+    token[IMPERSONATED_ORG_CLAIM] = str(profile.org_id)
+    token.set_exp(from_time=token.current_time, lifetime=IMPERSONATION_LIFETIME)
+    return str(token), datetime_from_epoch(token["exp"])
+
+
+@transaction.atomic
+def impersonation_start(
+    *, actor: User, org_id: Any, profile_id: Any, reason: str = "", ip: str | None = None
+) -> Impersonation:
+    """Only an active member of a serviceable org, and never a platform admin (no admin acts as another)."""
+    _require_platform_admin(actor)
+    org_pk = _parse_uuid(org_id)
+    org = Org.objects.filter(pk=org_pk).first() if org_pk else None
+    if org is None:
+        raise NotFound()
+    if org.status != OrgStatus.ACTIVE:
+        code = {OrgStatus.SUSPENDED: "org_suspended", OrgStatus.DELETING: "org_deleting"}.get(org.status)
+        raise Conflict("Only an active organisation can be entered.", code=code or "org_reserved")
+    profile_pk = _parse_uuid(profile_id)
+    profile = (
+        Profile.objects.select_related("user", "org").filter(org=org, pk=profile_pk).first()
+        if profile_pk
+        else None
+    )
+    if profile is None or profile.removed_at is not None:
+        raise _field_error("profile_id", "does_not_exist", "No such member in this organisation.")
+    if not (profile.is_active and profile.user.is_active):
+        raise Conflict("This member is inactive.", code="membership_inactive")
+    if profile.user.is_platform_admin:
+        raise ApiError(
+            "Platform admins cannot be impersonated.",
+            code="cannot_impersonate_platform_admin",
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
+    access, expires_at = impersonation_token_for(actor, profile)
+    details = {
+        "profile_id": str(profile.pk),
+        "user_id": str(profile.user_id),
+        "email": profile.user.email,
+        "role": profile.role,
+        "reason": reason,
+        "expires_at": expires_at.isoformat(),
+    }
+    platform_audit_record(
+        actor=actor, action="impersonation_started", org_id=org.pk, target_type="profile", target_id=profile.pk,
+        details=details, ip=ip,
+    )  # fmt: skip
+    audit_record(
+        org=org, actor=actor, action="impersonation_started", target_type="profile", target_id=profile.pk,
+        details=details, ip=ip, impersonator_user_id=actor.pk,
+    )  # fmt: skip
+    return Impersonation(access=access, expires_at=expires_at, profile=profile, org=org)
+
+
+# --- Platform audit log -------------------------------------------------------------------------------------
+
+
+def platform_audit_events(
+    *,
+    actor_id: uuid.UUID | None = None,
+    org_id: uuid.UUID | None = None,
+    action: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[PlatformAuditEvent]:
+    queryset = PlatformAuditEvent.objects.order_by("-created_at", "-id")
+    if actor_id:
+        queryset = queryset.filter(actor_user_id=actor_id)
+    if org_id:
+        queryset = queryset.filter(org_id=org_id)
+    if action:
+        queryset = queryset.filter(action=action)
+    if since:
+        queryset = queryset.filter(created_at__gte=since)
+    if until:
+        queryset = queryset.filter(created_at__lt=until)
+    return queryset
