@@ -21,6 +21,8 @@ class DemoContext:
     org: Any
     members: Sequence[Profile]
     rng: random.Random
+    # How many leads to make; every other module's volume grows with it (`scale`, one step per 50 leads).
+    leads: int
     scale: int
     made: dict[str, list[Any]] = field(default_factory=dict)
 
@@ -94,12 +96,12 @@ COMPANY_KINDS = [
 ]
 
 
-def seed_org(*, org: Any, scale: int = 1, seed: int = 7) -> dict[str, int]:
+def seed_org(*, org: Any, leads: int = 50, seed: int = 7) -> dict[str, int]:
     """Run every tenant module's seeder in order. Returns how many records each made."""
     from common.context import org_context
 
     members = list(Profile.objects.filter(org=org, is_active=True, removed_at__isnull=True).select_related("user"))
-    ctx = DemoContext(org=org, members=members, rng=random.Random(seed), scale=scale)
+    ctx = DemoContext(org=org, members=members, rng=random.Random(seed), leads=leads, scale=max(1, leads // 50))
     counts: dict[str, int] = {}
     with org_context(org):
         for app in settings.TENANT_APPS:

@@ -180,9 +180,10 @@ def record_purge(*, model: type[RecordModel], org: Any, actor: Profile, record_i
         record = lock_record(model, org=org, actor=actor, record_id=record_id)
         if record.archived_at is None:
             raise ApiError("Archive the record before purging it.", code="not_archived", status_code=409)
-        from timeline.models import ActivityEntry
+        from timeline.services import timeline_target_purge
 
-        ActivityEntry.objects.for_org(org).filter(target_type=target_type(model), target_id=record.pk).delete()
+        # Comments, attachments (files too, after commit), notifications and activity go with the record.
+        timeline_target_purge(org=org, target_type=target_type(model), target_id=record.pk)
         record.delete()
 
 

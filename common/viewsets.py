@@ -50,6 +50,15 @@ class TimelineEntrySerializer(serializers.Serializer):
     changes = serializers.DictField()
     actor_id = serializers.UUIDField(allow_null=True)
     created_at = serializers.DateTimeField()
+    # Comments and attachments (null on the other kinds).
+    body = serializers.CharField(required=False, allow_null=True)
+    parent_id = serializers.UUIDField(required=False, allow_null=True)
+    mentions = serializers.ListField(child=serializers.UUIDField(), required=False, allow_null=True)
+    edited_at = serializers.DateTimeField(required=False, allow_null=True)
+    deleted_at = serializers.DateTimeField(required=False, allow_null=True)
+    file_name = serializers.CharField(required=False, allow_null=True)
+    content_type = serializers.CharField(required=False, allow_null=True)
+    size = serializers.IntegerField(required=False, allow_null=True)
 
 
 ARCHIVED_PARAM = OpenApiParameter("archived", bool, description="true: only archived records.")

@@ -80,14 +80,11 @@ def _merge_common(keep: Any, gone: Any, fillable: tuple[str, ...], actor: Profil
     return data
 
 
-def _move_timeline(org: Org, model: type, from_id: Any, to_id: Any) -> int:
-    from timeline.models import ActivityEntry
+def _move_timeline(org: Org, model: type, from_id: Any, to_id: Any) -> None:
+    """Activity, comments, attachments and notifications follow the merge."""
+    from timeline.services import timeline_target_move
 
-    return (
-        ActivityEntry.objects.for_org(org)
-        .filter(target_type=records.target_type(model), target_id=from_id)
-        .update(target_id=to_id)
-    )
+    timeline_target_move(org=org, target_type=records.target_type(model), from_id=from_id, to_id=to_id)
 
 
 def _lock_pair(model: type, org: Org, actor: Profile, keep_id: Any, merge_id: Any) -> tuple[Any, Any]:

@@ -7,9 +7,13 @@ import io
 import pytest
 from django.core.management import call_command
 
+from cases.models import Case
 from common.context import org_context
 from common.testing.fixtures import Cast
 from contacts.models import Company, Contact
+from deals.models import Deal
+from leads.models import Lead
+from tasks.models import Task
 
 pytestmark = pytest.mark.django_db
 
@@ -17,11 +21,13 @@ pytestmark = pytest.mark.django_db
 def test_seed_demo_fills_the_org_and_scales(cast: Cast) -> None:
     out = io.StringIO()
 
-    call_command("seed_demo", "--org", "alpha", "--scale", "2", stdout=out)
+    call_command("seed_demo", "--org", "alpha", "--scale", "120", stdout=out)
 
     with org_context(cast.org_a):
+        assert Lead.objects.count() == 120
         assert Company.objects.count() == 24
         assert Contact.objects.count() == 80
+        assert Case.objects.count() == 20 and Task.objects.count() == 30 and Deal.objects.exists()
         assert not Contact.objects.exclude(company__isnull=False).exists()
     with org_context(cast.org_b):
         assert Contact.all_orgs_unsafe.count() == 0

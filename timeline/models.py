@@ -1,8 +1,14 @@
-"""What happened to a record, and who did it: the activity entries every record's timeline is made of."""
+"""What happened to a record and what was said about it: activity entries, comments, attachments, and the
+notifications members get. All of them hang off any business record by its type label and id."""
 
 from __future__ import annotations
 
+import uuid
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.utils.text import get_valid_filename
 
 from common.models import BaseModel, Profile
 
@@ -42,6 +48,8 @@ class Notification(BaseModel):
     message = models.CharField(max_length=300)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # The comment that caused it (mentions), so deleting the comment can take its excerpt back out.
+    comment_id = models.UUIDField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -49,3 +57,76 @@ class Notification(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id}"
+
+
+class Comment(BaseModel):
+    """Markdown (sanitised when written) about one record; replies point at the thread's first comment.
+
+    Deleting is soft: the body and mentions are wiped but the row stays, so the replies keep their thread.
+    """
+
+    target_type = models.CharField(max_length=100)
+    target_id = models.UUIDField()
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
+    body = models.TextField(blank=True)
+    # Profile ids of the @mentions in the body, as checked when it was written.
+    mentions = ArrayField(models.UUIDField(), default=list, blank=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        Profile, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "created_at"], name="comment_target_idx"),
+            GinIndex(fields=["mentions"], name="comment_mentions_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(deleted_at__isnull=True) | (models.Q(body="") & models.Q(mentions=[])),
+                name="comment_deleted_is_wiped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"comment on {self.target_type}:{self.target_id}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+def attachment_upload_to(instance: Attachment, filename: str) -> str:
+    """attachments/<org id>/<attachment id>/<safe name>: one folder per org, one per file."""
+    folder = f"attachments/{uuid.UUID(str(instance.org_id)).hex}/{uuid.UUID(str(instance.pk)).hex}"
+    # The storage keeps only letters, digits and `_-.` of the name; "(+).pdf" would become a hidden ".pdf".
+    name = get_valid_filename(filename) if filename else ""
+    return f"{folder}/{'file' + name if name.startswith('.') else name}"
+
+
+class Attachment(BaseModel):
+    """A file on a record, checked by content when uploaded and only served through the download route."""
+
+    target_type = models.CharField(max_length=100)
+    target_id = models.UUIDField()
+    file = models.FileField(upload_to=attachment_upload_to, max_length=300)
+    # The name it downloads under (already made safe); the stored path is `file.name`.
+    file_name = models.CharField(max_length=120)
+    # Sniffed from the content, never taken from the client.
+    content_type = models.CharField(max_length=120)
+    charset = models.CharField(max_length=20, blank=True)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id", "-created_at"], name="attachment_target_idx")]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def served_content_type(self) -> str:
+        return f"{self.content_type}; charset={self.charset}" if self.charset else self.content_type

@@ -25,6 +25,7 @@ def notify(
     target_type: str,
     target_id: uuid.UUID,
     message: str,
+    comment_id: uuid.UUID | None = None,
 ) -> list[Notification]:
     """Call inside the transaction of the change; emails go out after it commits. Nobody is notified of their
     own action, and only active members of the org are notified."""
@@ -40,7 +41,7 @@ def notify(
         [
             Notification(
                 org=org, recipient=recipient, kind=kind, target_type=target_type, target_id=target_id,
-                message=message[:300], created_by=actor, updated_by=actor,
+                message=message[:300], created_by=actor, updated_by=actor, comment_id=comment_id,
             )
             for recipient in recipients
         ]

@@ -1,33 +1,145 @@
-"""Reading activity entries."""
+"""Reading the timeline: which records it can hang off, the record a client names (if the caller may see it),
+comments, attachments, notifications, and the merged timeline of one record."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
 from django.db.models import QuerySet
 
+from common.errors import ApiError, NotFound
+from common.models import Profile, RecordModel
+from common.visibility import visible_records
 from tenants.models import Org
-from timeline.models import ActivityEntry
+from timeline.models import ActivityEntry, Attachment, Comment, Notification
+
+# Comments and attachments are entries of their own on the merged timeline; their activity rows would repeat them.
+_SHOWN_AS_THEIR_OWN_ENTRY = ("commented", "attached")
+
+
+@functools.cache
+def target_models() -> dict[str, type[RecordModel]]:
+    """Every business record type of the tenant apps, by label ("contacts.contact")."""
+    labels = {app.split(".")[-1] for app in settings.TENANT_APPS}
+    return {
+        model._meta.label_lower: model
+        for model in apps.get_models()
+        if issubclass(model, RecordModel) and model._meta.app_label in labels
+    }
+
+
+def target_model(target_type: str) -> type[RecordModel]:
+    model = target_models().get(target_type)
+    if model is None:
+        detail = f"Not a record type. Use one of: {', '.join(sorted(target_models()))}."
+        raise ApiError(
+            detail, code="invalid_choice", fields={"target_type": [{"code": "invalid_choice", "detail": detail}]}
+        )
+    return model
+
+
+def visible_target(*, org: Org, actor: Profile, target_type: str, target_id: Any) -> RecordModel | None:
+    model = target_models().get(target_type)
+    if model is None:
+        return None
+    return visible_records(model.objects.for_org(org), actor).filter(pk=target_id).first()
+
+
+def target_get(*, org: Org, actor: Profile, target_type: str, target_id: Any) -> RecordModel:
+    """The record a client names, if it is in this org and the caller may see it; otherwise the same 404
+    whether it is missing, another org's, or just not visible to this caller."""
+    target_model(target_type)
+    record = visible_target(org=org, actor=actor, target_type=target_type, target_id=target_id)
+    if record is None:
+        raise NotFound()
+    return record
+
+
+def comments_for_target(*, org: Org, target: RecordModel) -> QuerySet[Comment]:
+    return Comment.objects.for_org(org).filter(target_type=target._meta.label_lower, target_id=target.pk)
+
+
+def attachments_for_target(*, org: Org, target: RecordModel) -> QuerySet[Attachment]:
+    return Attachment.objects.for_org(org).filter(target_type=target._meta.label_lower, target_id=target.pk)
+
+
+def comment_get(*, org: Org, actor: Profile, comment_id: Any) -> tuple[Comment, RecordModel]:
+    """A comment and its record, or a 404 if either is gone or the caller may not see the record."""
+    comment = Comment.objects.for_org(org).select_related("created_by__user").filter(pk=comment_id).first()
+    if comment is None:
+        raise NotFound()
+    target = visible_target(org=org, actor=actor, target_type=comment.target_type, target_id=comment.target_id)
+    if target is None:
+        raise NotFound()
+    return comment, target
+
+
+def attachment_get(*, org: Org, actor: Profile, attachment_id: Any) -> tuple[Attachment, RecordModel]:
+    attachment = (
+        Attachment.objects.for_org(org).select_related("created_by__user").filter(pk=attachment_id).first()
+    )
+    if attachment is None:
+        raise NotFound()
+    target = visible_target(
+        org=org, actor=actor, target_type=attachment.target_type, target_id=attachment.target_id
+    )
+    if target is None:
+        raise NotFound()
+    return attachment, target
+
+
+def notifications_of(*, org: Org, profile: Profile) -> QuerySet[Notification]:
+    """One member's inbox in one org; nobody reads anyone else's."""
+    return Notification.objects.for_org(org).filter(recipient=profile)
 
 
 def activity_for_target(*, org: Org, target_type: str, target_id: uuid.UUID) -> QuerySet[ActivityEntry]:
     return ActivityEntry.objects.for_org(org).filter(target_type=target_type, target_id=target_id)
 
 
+def _blank_extras() -> dict[str, Any]:
+    return {
+        "body": None, "parent_id": None, "mentions": None, "edited_at": None, "deleted_at": None,
+        "file_name": None, "content_type": None, "size": None,
+    }  # fmt: skip
+
+
 def timeline_for(record: Any, limit: int = 200) -> list[dict[str, Any]]:
-    """Everything about one record, newest first. Activity only for now; comments and attachments join here."""
-    entries = ActivityEntry.objects.for_org(record.org_id).filter(
-        target_type=record._meta.label_lower, target_id=record.pk
-    )[:limit]
-    return [
-        {
-            "kind": "activity",
-            "id": entry.pk,
-            "verb": entry.verb,
-            "changes": entry.changes,
-            "actor_id": entry.created_by_id,
-            "created_at": entry.created_at,
-        }
-        for entry in entries
-    ]
+    """Everything about one record, newest first: activity, comments (deleted ones as tombstones, so threads
+    stay whole) and attachments. Every entry has the same keys; those that do not apply are None."""
+    org_id, label = record.org_id, record._meta.label_lower
+    activity = (
+        ActivityEntry.objects.for_org(org_id)
+        .filter(target_type=label, target_id=record.pk)
+        .exclude(verb__in=_SHOWN_AS_THEIR_OWN_ENTRY)[:limit]
+    )
+    comments = (
+        Comment.objects.for_org(org_id)
+        .filter(target_type=label, target_id=record.pk)
+        .order_by("-created_at", "-id")[:limit]
+    )
+    attachments = Attachment.objects.for_org(org_id).filter(target_type=label, target_id=record.pk)[:limit]
+    entries = [
+        {**_blank_extras(), "kind": "activity", "id": entry.pk, "verb": entry.verb, "changes": entry.changes,
+         "actor_id": entry.created_by_id, "created_at": entry.created_at}
+        for entry in activity
+    ]  # fmt: skip
+    entries += [
+        {**_blank_extras(), "kind": "comment", "id": comment.pk, "verb": "commented", "changes": {},
+         "actor_id": comment.created_by_id, "created_at": comment.created_at, "body": comment.body,
+         "parent_id": comment.parent_id, "mentions": comment.mentions, "edited_at": comment.edited_at,
+         "deleted_at": comment.deleted_at}
+        for comment in comments
+    ]  # fmt: skip
+    entries += [
+        {**_blank_extras(), "kind": "attachment", "id": attachment.pk, "verb": "attached", "changes": {},
+         "actor_id": attachment.created_by_id, "created_at": attachment.created_at,
+         "file_name": attachment.file_name, "content_type": attachment.content_type, "size": attachment.size}
+        for attachment in attachments
+    ]  # fmt: skip
+    entries.sort(key=lambda entry: (entry["created_at"], entry["id"]), reverse=True)
+    return entries[:limit]

@@ -16,3 +16,8 @@ CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 # Django's PBKDF2 default costs ~250 ms a hash; production keeps it, tests do not need it.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Uploads (logos, attachments) land in a throwaway folder, never in the developer's .data/media.
+import tempfile  # noqa: E402
+
+MEDIA_ROOT = tempfile.mkdtemp(prefix="keystone-test-media-")

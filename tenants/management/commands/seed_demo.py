@@ -15,7 +15,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", default="harbor-realty", help="The org's slug.")
-        parser.add_argument("--scale", type=int, default=1, help="Multiply every module's volume (bulk inserts).")
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=50,
+            help="How many leads; every other module grows in proportion (bulk inserts).",
+        )
         parser.add_argument("--seed", type=int, default=7, help="Random seed, for the same data every time.")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when the org already has records.")
 
@@ -28,7 +33,7 @@ class Command(BaseCommand):
         if options["if_empty"] and _has_records(org):
             self.stdout.write(f"{org.slug} already has records; not seeding again.")
             return
-        counts = seed_org(org=org, scale=options["scale"], seed=options["seed"])
+        counts = seed_org(org=org, leads=options["scale"], seed=options["seed"])
         self.stdout.write(", ".join(f"{count} {name}" for name, count in counts.items()) + f" in {org.slug}")
 
 
