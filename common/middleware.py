@@ -8,7 +8,6 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -234,8 +233,9 @@ def _check_sign_in_requirements(profile: Profile) -> None:
         raise OrgRejected(
             403, "two_factor_required", "This organisation requires two-factor authentication. Enrol first."
         )
-    grace_days = settings.UNVERIFIED_EMAIL_GRACE_DAYS
-    if grace_days and not user.email_verified and user.date_joined + timedelta(days=grace_days) < timezone.now():
+    from tenants.onboarding import unverified_email_blocks
+
+    if unverified_email_blocks(user):
         raise OrgRejected(403, "email_unverified", "Verify your email address to keep using this organisation.")
 
 

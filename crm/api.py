@@ -23,6 +23,7 @@ API_MODULES = [
     "customfields.urls",
     "tenants.two_factor_api",
     "tenants.platform_api",
+    "tenants.onboarding_api",
 ]
 
 urlpatterns = [

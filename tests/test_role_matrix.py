@@ -180,6 +180,12 @@ def _tenant_rows() -> list[Any]:
 
 
 PUBLIC_SPECS: dict[str, dict[str, Call]] = {
+    "api:auth-email-verify": {"POST": Call(status=400, body={"token": "x"})},
+    "api:auth-email-verify-resend": {"POST": Call(status=202)},
+    "api:auth-password-reset": {"POST": Call(status=202, body={"email": "nobody@example.test"})},
+    "api:auth-password-reset-confirm": {
+        "POST": Call(status=400, body={"token": "x", "new_password": "Matrix-Passphrase-77"})
+    },
     "api:auth-me": {"GET": Call()},
     "api:auth-password-change": {
         "POST": Call(body={"current_password": PASSWORD, "new_password": "Matrix-Passphrase-77"})
