@@ -2,5 +2,6 @@
 
 from tenants.deletion import purge_due_orgs
 from tenants.mail import send_templated_email
+from tenants.pool import pool_top_up
 
-__all__ = ["purge_due_orgs", "send_templated_email"]
+__all__ = ["pool_top_up", "purge_due_orgs", "send_templated_email"]

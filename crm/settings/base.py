@@ -149,7 +149,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-due-orgs": {"task": "tenants.purge_due_orgs", "schedule": 3600.0},
     "send-task-due-reminders": {"task": "tasks.send_due_reminders", "schedule": 300.0},
+    "org-pool-top-up": {"task": "tenants.pool_top_up", "schedule": 60.0},
 }
+# Ready, fully migrated spare org schemas kept for sign-up (tenants/pool.py); 0 turns the pool off.
+ORG_POOL_SIZE = env_int("ORG_POOL_SIZE", 3)
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 

@@ -969,7 +969,7 @@ def test_the_demo_seeder_spreads_deals_over_the_default_pipeline(cast: Cast) -> 
     from common.demo import DemoContext
     from deals.demo import seed
 
-    ctx = DemoContext(org=cast.org_a, members=[cast.owner, cast.member], rng=random.Random(7), scale=2)
+    ctx = DemoContext(org=cast.org_a, members=[cast.owner, cast.member], rng=random.Random(7), leads=100, scale=2)
 
     with org_context(cast.org_a):
         counts = seed(ctx)
