@@ -43,14 +43,34 @@ def _lock_org(org: Org) -> Org:
 
 
 def _active_owner_count(org: Org) -> int:
-    return Profile.objects.filter(org=org, role=Role.OWNER, is_active=True, removed_at__isnull=True).count()
+    # An owner whose account the platform deactivated cannot sign in, so they do not keep the org owned.
+    return Profile.objects.filter(
+        org=org, role=Role.OWNER, is_active=True, removed_at__isnull=True, user__is_active=True
+    ).count()
 
 
 def _refuse_if_last_owner(org: Org, profile: Profile) -> None:
     """Call with the org row locked, before `profile` stops being an active owner."""
-    is_active_owner = profile.role == Role.OWNER and profile.is_active and profile.removed_at is None
+    is_active_owner = (
+        profile.role == Role.OWNER and profile.is_active and profile.removed_at is None and profile.user.is_active
+    )
     if is_active_owner and _active_owner_count(org) <= 1:
         raise Conflict("An organisation must keep at least one active owner.", code="last_owner")
+
+
+def orgs_owned_only_by(user: Any) -> list[Org]:
+    """Active orgs that would be left with no active owner if `user` could no longer sign in; rows locked.
+
+    Suspended and deleting orgs are left out: nobody works in them, so a platform admin may disable their owner.
+    """
+    owned = Org.objects.select_for_update(of=("self",)).filter(
+        status=OrgStatus.ACTIVE,
+        profiles__user=user,
+        profiles__role=Role.OWNER,
+        profiles__is_active=True,
+        profiles__removed_at__isnull=True,
+    )
+    return [org for org in owned.order_by("slug") if _active_owner_count(org) <= 1]
 
 
 # --- Settings -------------------------------------------------------------------------------------------------
@@ -135,8 +155,12 @@ def org_ownership_transfer(*, org: Org, actor: Profile, to_profile_id: Any, ip: 
     target = member_get(org=locked, profile_id=to_profile_id, for_update=True)
     if target.pk == actor.pk:
         raise _field_error("profile_id", "invalid", "You already own this organisation.")
-    if not target.is_active or target.removed_at is not None:
-        raise Conflict("Ownership can only go to an active member.", code="member_inactive")
+    if not target.is_active or target.removed_at is not None or not target.user.is_active:
+        # The acting owner steps down, so handing over to someone who cannot sign in leaves no active owner.
+        raise Conflict(
+            "Ownership can only go to an active member: the organisation must keep an active owner.",
+            code="last_owner",
+        )
     me = Profile.objects.select_for_update().get(pk=actor.pk)
     target.role = Role.OWNER
     target.save(update_fields=["role", "updated_at"])
@@ -192,6 +216,7 @@ def org_deletion_request(
                     "org_name": locked.name,
                     "scheduled_for": locked.deletion_scheduled_for.date().isoformat(),
                 },
+                org_id=locked.pk,
             )
     return locked
 

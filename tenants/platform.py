@@ -24,7 +24,7 @@ from common.models import BaseModel, Profile, Role, User
 from common.tokens import IMPERSONATED_ORG_CLAIM, IMPERSONATOR_CLAIM, TOKEN_VERSION_CLAIM
 from tenants.audit import audit_record, platform_audit_record
 from tenants.mail import email_send
-from tenants.members import DELETION_GRACE_DAYS
+from tenants.members import DELETION_GRACE_DAYS, orgs_owned_only_by
 from tenants.models import Org, OrgStatus, PlatformAuditEvent
 
 IMPERSONATION_LIFETIME = timedelta(minutes=15)
@@ -213,13 +213,18 @@ def org_deletion_schedule(*, actor: User, org_id: Any, confirm_slug: str, ip: st
     scheduled_for = org.deletion_scheduled_for.isoformat()
     details = {"scheduled_for": scheduled_for, "previous_status": previous_status}
     _audit_both(org=org, actor=actor, action="deletion_requested", ip=ip, details=details)
-    for owner in Profile.objects.filter(
-        org=org, role=Role.OWNER, is_active=True, removed_at__isnull=True
-    ).select_related("user"):
+    # A suspended org sends no email, and a deletion does not lift that.
+    owners_to_tell = (
+        Profile.objects.none()
+        if previous_status == OrgStatus.SUSPENDED
+        else Profile.objects.filter(org=org, role=Role.OWNER, is_active=True, removed_at__isnull=True)
+    )
+    for owner in owners_to_tell.select_related("user"):
         email_send(
             to=owner.user.email,
             template="org_deletion_scheduled",
             context={"org_name": org.name, "scheduled_for": org.deletion_scheduled_for.date().isoformat()},
+            org_id=org.pk,
         )
     return org
 
@@ -319,6 +324,14 @@ def user_deactivate(*, actor: User, user_id: Any, ip: str | None = None) -> User
         raise Conflict("You cannot deactivate your own account.", code="cannot_deactivate_self")
     if not user.is_active:
         raise Conflict("This user is already inactive.", code="already_inactive")
+    sole_owner_of = orgs_owned_only_by(user)
+    if sole_owner_of:
+        slugs = ", ".join(org.slug for org in sole_owner_of)
+        raise Conflict(
+            f"This user is the only active owner of {slugs}: make another member an owner, or suspend the "
+            "organisation, first.",
+            code="last_owner",
+        )
     user.is_active = False
     user.token_version += 1
     user.save(update_fields=["is_active", "token_version", "updated_at"])

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_exists
 from PIL import Image
 
-from common.models import Profile, Role
+from common.models import Profile, Role, User
 from common.testing.fixtures import Cast, client_for
 from tenants.deletion import org_purge, purge_due_orgs
 from tenants.models import AuditEvent, Org, OrgDeletionRecord, OrgStatus
@@ -132,7 +132,34 @@ def test_ownership_cannot_go_to_another_orgs_member_or_an_inactive_one(cast: Cas
 
     assert foreign.status_code == 404
     assert inactive.status_code == 409
-    assert inactive.json()["code"] == "member_inactive"
+    assert inactive.json() == {
+        "code": "last_owner",
+        "detail": "Ownership can only go to an active member: the organisation must keep an active owner.",
+        "fields": {},
+    }
+    assert Profile.objects.get(pk=cast.owner.pk).role == Role.OWNER
+    assert Profile.objects.get(pk=cast.viewer.pk).role == Role.VIEWER
+
+
+def test_ownership_cannot_go_to_a_member_whose_account_the_platform_disabled(cast: Cast) -> None:
+    User.objects.filter(pk=cast.manager.user_id).update(is_active=False)
+
+    response = client_for(cast.owner).post(
+        "/api/org/transfer-ownership/", {"profile_id": str(cast.manager.pk)}, format="json"
+    )
+
+    assert (response.status_code, response.json()["code"]) == (409, "last_owner")
+    assert Profile.objects.get(pk=cast.owner.pk).role == Role.OWNER
+    assert Profile.objects.get(pk=cast.manager.pk).role == Role.MANAGER
+
+
+def test_an_owner_whose_account_is_disabled_does_not_keep_the_org_owned(cast: Cast) -> None:
+    Profile.objects.filter(pk=cast.admin.pk).update(role=Role.OWNER)
+    User.objects.filter(pk=cast.admin.user_id).update(is_active=False)
+
+    response = client_for(cast.owner).patch(f"/api/org/members/{cast.owner.pk}/", {"role": "admin"}, format="json")
+
+    assert (response.status_code, response.json()["code"]) == (409, "last_owner")
     assert Profile.objects.get(pk=cast.owner.pk).role == Role.OWNER
 
 

@@ -464,6 +464,19 @@ def test_platform_deletion_follows_the_owners_grace_rules(
     assert AuditEvent.objects.get(org_id=org.pk, action="deletion_requested").details == details
 
 
+def test_platform_deletion_of_a_suspended_org_emails_nobody(
+    cast: Cast, run_tasks_inline, django_capture_on_commit_callbacks
+) -> None:
+    Org.objects.filter(pk=cast.org_b.pk).update(status=OrgStatus.SUSPENDED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _admin(cast).post(_org_url(cast.org_b, "delete"), {"confirm": "bravo"}, format="json")
+
+    assert response.status_code == 202
+    assert Org.objects.get(pk=cast.org_b.pk).status == OrgStatus.DELETING
+    assert mail.outbox == []
+
+
 def test_platform_deletion_needs_the_slug_typed_and_changes_nothing_without_it(cast: Cast) -> None:
     before = _fingerprint()
 
@@ -897,6 +910,31 @@ def test_a_platform_admin_cannot_deactivate_themselves(cast: Cast) -> None:
         {"code": "cannot_deactivate_self", "detail": "You cannot deactivate your own account.", "fields": {}},
     )
     assert _fingerprint() == before
+
+
+def test_the_only_active_owner_of_an_active_org_cannot_be_deactivated(cast: Cast) -> None:
+    before = _fingerprint()
+
+    response = _admin(cast).post(_user_url(cast.other_owner.user, "deactivate"), {}, format="json")
+
+    assert (response.status_code, response.json()) == (
+        409,
+        {
+            "code": "last_owner",
+            "detail": "This user is the only active owner of bravo: make another member an owner, or suspend "
+            "the organisation, first.",
+            "fields": {},
+        },
+    )
+    assert _fingerprint() == before
+
+
+def test_the_owner_of_a_suspended_org_can_be_deactivated(cast: Cast) -> None:
+    Org.objects.filter(pk=cast.org_b.pk).update(status=OrgStatus.SUSPENDED)
+
+    response = _admin(cast).post(_user_url(cast.other_owner.user, "deactivate"), {}, format="json")
+
+    assert (response.status_code, response.json()["is_active"]) == (200, False)
 
 
 def test_deactivating_an_inactive_user_is_409(cast: Cast) -> None:
