@@ -18,8 +18,6 @@ from PIL import Image, UnidentifiedImageError
 
 from common.errors import ApiError
 
-DEFAULT_MAX_BYTES = 25 * 1024 * 1024
-DEFAULT_MAX_PIXELS = 40_000_000
 _HEAD_BYTES = 8192
 _CONTENT_TYPES_MAX = 512 * 1024
 
@@ -75,12 +73,14 @@ class CheckedUpload:
     charset: str = ""
 
 
+# Both limits come from the environment (ATTACHMENT_MAX_BYTES, ATTACHMENT_MAX_PIXELS in crm/settings/base.py);
+# read per call so a test or a settings override takes effect at once.
 def max_bytes() -> int:
-    return int(getattr(settings, "ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return int(settings.ATTACHMENT_MAX_BYTES)
 
 
 def max_pixels() -> int:
-    return int(getattr(settings, "ATTACHMENT_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+    return int(settings.ATTACHMENT_MAX_PIXELS)
 
 
 def _refuse(detail: str, code: str) -> ApiError:
