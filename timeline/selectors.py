@@ -59,6 +59,21 @@ def target_get(*, org: Org, actor: Profile, target_type: str, target_id: Any) ->
     return record
 
 
+def does_not_exist(field: str, pk: Any) -> ApiError:
+    detail = f'Invalid pk "{pk}" - object does not exist.'
+    return ApiError(detail, code="does_not_exist", fields={field: [{"code": "does_not_exist", "detail": detail}]})
+
+
+def body_target_get(*, org: Org, actor: Profile, target_type: str, target_id: Any) -> RecordModel:
+    """The record a request body names: an id in a body that is missing, another org's or not visible to the
+    caller is the `target_id` field error `does_not_exist`, the same for all three (a URL gets a 404)."""
+    target_model(target_type)
+    record = visible_target(org=org, actor=actor, target_type=target_type, target_id=target_id)
+    if record is None:
+        raise does_not_exist("target_id", target_id)
+    return record
+
+
 def comments_for_target(*, org: Org, target: RecordModel) -> QuerySet[Comment]:
     return Comment.objects.for_org(org).filter(target_type=target._meta.label_lower, target_id=target.pk)
 

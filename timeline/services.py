@@ -19,7 +19,7 @@ from tenants.models import Org
 from timeline import markdown, uploads
 from timeline.models import ActivityEntry, Attachment, Comment, Notification, NotificationKind
 from timeline.notifications import notify
-from timeline.selectors import target_get, visible_target
+from timeline.selectors import does_not_exist, target_get, visible_target
 
 COMMENT_MAX_CHARS = 10_000
 MENTIONS_MAX = 20
@@ -127,10 +127,7 @@ def _thread_parent(org: Org, target: RecordModel, parent_id: Any) -> Comment | N
         .first()
     )
     if parent is None:
-        detail = f'Invalid pk "{parent_id}" - object does not exist.'
-        raise ApiError(
-            detail, code="does_not_exist", fields={"parent": [{"code": "does_not_exist", "detail": detail}]}
-        )
+        raise does_not_exist("parent", parent_id)
     return parent.parent or parent
 
 

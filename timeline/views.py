@@ -44,8 +44,10 @@ def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
 
 def _target_of(request: Request, body: dict[str, Any] | None = None) -> dict[str, Any]:
     """The record named by the query string or, when posting, the body; naming two different ones is refused
-    rather than guessed at."""
+    rather than guessed at. A record id only the body names must exist for the caller (a 400 field error, not
+    the 404 of an id in the URL)."""
     named = {key: request.query_params[key] for key in TARGET_KEYS if key in request.query_params}
+    is_id_from_body = "target_id" not in named and (body or {}).get("target_id") is not None
     for key in TARGET_KEYS:
         value = (body or {}).get(key)
         if value is None:
@@ -56,7 +58,10 @@ def _target_of(request: Request, body: dict[str, Any] | None = None) -> dict[str
                 detail, code="target_mismatch", fields={key: [{"code": "target_mismatch", "detail": detail}]}
             )
         named.setdefault(key, str(value))
-    return _valid(s.TargetSerializer, named)
+    target = _valid(s.TargetSerializer, named)
+    if is_id_from_body:
+        selectors.body_target_get(**_ctx(request), **target)
+    return target
 
 
 def _ctx(request: Request) -> dict[str, Any]:

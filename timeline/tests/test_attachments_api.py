@@ -243,28 +243,53 @@ def test_viewer_gets_403_and_nothing_is_stored(cast: Cast, media_root: Path) -> 
     assert _attachments(cast) == [] and _stored_files(media_root) == []
 
 
-def test_another_orgs_record_an_invisible_one_and_a_random_id_all_get_the_same_404_before_the_file_is_read(
+def _upload_by_query(who: Any, target_id: Any, name: str, content: bytes) -> Any:
+    query = f"{ATTACHMENTS}?target_type=contacts.contact&target_id={target_id}"
+    return client_for(who).post(query, {"file": SimpleUploadedFile(name, content)}, format="multipart")
+
+
+def test_another_orgs_record_an_invisible_one_and_a_random_id_in_the_url_get_the_same_404_before_the_file_is_read(
     cast: Cast, media_root: Path
 ) -> None:
     foreign = make_contact(cast, org=cast.org_b)
     unassigned = make_contact(cast)
     answers = [
-        _upload(cast, cast.owner, foreign, "a.pdf", PDF_BYTES),
-        _upload(cast, cast.member, unassigned, "a.exe", b"MZ" + b"\x00" * 30),  # an invalid file, and still 404
-        client_for(cast.owner).post(
-            ATTACHMENTS,
-            {
-                "target_type": "contacts.contact",
-                "target_id": RANDOM_ID,
-                "file": SimpleUploadedFile("a.pdf", PDF_BYTES),
-            },
-            format="multipart",
-        ),
+        _upload_by_query(cast.owner, foreign.pk, "a.pdf", PDF_BYTES),
+        _upload_by_query(cast.member, unassigned.pk, "a.exe", b"MZ" + b"\x00" * 30),  # invalid, and still 404
+        _upload_by_query(cast.owner, RANDOM_ID, "a.pdf", PDF_BYTES),
     ]
 
     assert [(a.status_code, a.json()) for a in answers] == [
         (404, {"code": "not_found", "detail": "Not found.", "fields": {}})
     ] * 3
+    assert _attachments(cast) == [] and _attachments(cast, cast.org_b) == []
+    assert _stored_files(media_root) == []
+
+
+def test_another_orgs_record_an_invisible_one_and_a_random_id_in_the_form_are_does_not_exist_before_the_file(
+    cast: Cast, media_root: Path
+) -> None:
+    foreign = make_contact(cast, org=cast.org_b)
+    unassigned = make_contact(cast)
+    random = SimpleUploadedFile("a.pdf", PDF_BYTES)
+    answers = [
+        _upload(cast, cast.owner, foreign, "a.pdf", PDF_BYTES),
+        _upload(cast, cast.member, unassigned, "a.exe", b"MZ" + b"\x00" * 30),  # an invalid file, never read
+        client_for(cast.owner).post(
+            ATTACHMENTS, {"target_type": "contacts.contact", "target_id": RANDOM_ID, "file": random}, "multipart"
+        ),
+    ]
+
+    def no_such_target(pk: Any) -> dict[str, Any]:
+        detail = f'Invalid pk "{pk}" - object does not exist.'
+        return {"code": "does_not_exist", "detail": detail,
+                "fields": {"target_id": [{"code": "does_not_exist", "detail": detail}]}}  # fmt: skip
+
+    assert [(a.status_code, a.json()) for a in answers] == [
+        (400, no_such_target(foreign.pk)),
+        (400, no_such_target(unassigned.pk)),
+        (400, no_such_target(RANDOM_ID)),
+    ]
     assert _attachments(cast) == [] and _attachments(cast, cast.org_b) == []
     assert _stored_files(media_root) == []
 

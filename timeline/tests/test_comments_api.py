@@ -140,7 +140,13 @@ def test_viewer_reads_comments_but_gets_403_when_commenting_and_nothing_is_writt
     assert len(_comments(cast)) == 1
 
 
-def test_another_orgs_record_gets_the_same_404_as_a_random_id_for_reading_and_posting(cast: Cast) -> None:
+def _no_such_target(pk: Any) -> dict[str, Any]:
+    detail = f'Invalid pk "{pk}" - object does not exist.'
+    return {"code": "does_not_exist", "detail": detail, "fields": {"target_id": [{"code": "does_not_exist",
+            "detail": detail}]}}  # fmt: skip
+
+
+def test_another_orgs_record_in_the_query_string_gets_the_same_404_as_a_random_id(cast: Cast) -> None:
     foreign = make_contact(cast, org=cast.org_b)
     client = client_for(cast.owner)
     random = {"target_type": "contacts.contact", "target_id": RANDOM_ID}
@@ -148,12 +154,30 @@ def test_another_orgs_record_gets_the_same_404_as_a_random_id_for_reading_and_po
     answers = [
         client.get(COMMENTS, target_of(foreign)),
         client.get(COMMENTS, random),
-        client.post(COMMENTS, {**target_of(foreign), "body": "Hi"}, format="json"),
-        client.post(COMMENTS, {**random, "body": "Hi"}, format="json"),
+        client.post(f"{COMMENTS}?target_type=contacts.contact&target_id={foreign.pk}", {"body": "Hi"}),
+        client.post(f"{COMMENTS}?target_type=contacts.contact&target_id={RANDOM_ID}", {"body": "Hi"}),
     ]
 
     assert [(a.status_code, a.json()) for a in answers] == [(404, _not_found())] * 4
     assert _comments(cast, cast.org_b) == []
+
+
+def test_another_orgs_record_in_the_body_is_does_not_exist_like_a_random_id_and_nothing_is_written(
+    cast: Cast,
+) -> None:
+    foreign = make_contact(cast, org=cast.org_b)
+    client = client_for(cast.owner)
+
+    foreign_answer = client.post(COMMENTS, {**target_of(foreign), "body": "Hi"}, format="json")
+    random_answer = client.post(
+        COMMENTS, {"target_type": "contacts.contact", "target_id": RANDOM_ID, "body": "Hi"}, format="json"
+    )
+
+    assert (foreign_answer.status_code, foreign_answer.json()) == (400, _no_such_target(foreign.pk))
+    assert (random_answer.status_code, random_answer.json()) == (400, _no_such_target(RANDOM_ID))
+    assert _comments(cast) == [] and _comments(cast, cast.org_b) == []
+    with org_context(cast.org_b):
+        assert list(ActivityEntry.objects.filter(verb="commented")) == []
 
 
 def test_member_gets_404_on_a_record_they_cannot_see_even_when_it_has_comments(cast: Cast) -> None:
@@ -163,13 +187,15 @@ def test_member_gets_404_on_a_record_they_cannot_see_even_when_it_has_comments(c
 
     answers = [
         client.get(COMMENTS, target_of(contact)),
-        client.post(COMMENTS, {**target_of(contact), "body": "Hi"}, format="json"),
+        client.post(f"{COMMENTS}?target_type=contacts.contact&target_id={contact.pk}", {"body": "Hi"}),
         client.get(f"{COMMENTS}{comment.pk}/"),
         client.patch(f"{COMMENTS}{comment.pk}/", {"body": "Mine now"}, format="json"),
         client.delete(f"{COMMENTS}{comment.pk}/"),
     ]
+    in_the_body = client.post(COMMENTS, {**target_of(contact), "body": "Hi"}, format="json")
 
     assert [a.status_code for a in answers] == [404] * 5
+    assert (in_the_body.status_code, in_the_body.json()) == (400, _no_such_target(contact.pk))
     assert [(c.body, c.deleted_at) for c in _comments(cast)] == [("Hello", None)]
 
 
