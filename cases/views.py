@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from cases import filters, serializers, services
 from cases.models import Case, CasePriority
-from common.viewsets import RecordViewSet
+from common.viewsets import BulkRequestSerializer, BulkResponseSerializer, RecordViewSet
 
 
 class CaseViewSet(RecordViewSet):
@@ -30,8 +34,8 @@ class CaseViewSet(RecordViewSet):
         "resolved_at",
     ]
     ordering_ranks = {"priority": CasePriority.values}
-    # No `status` here: a status change must go through the transition rules and timestamps of case_update.
-    bulk_fields = ("assigned_to", "tags", "priority", "type", "due_at")
+    # Every bulk change goes through case_update (see bulk), so a status move keeps its rules and timestamps.
+    bulk_fields = ("assigned_to", "tags", "status", "priority", "type", "due_at")
 
     def narrow_queryset(self, queryset: Any) -> Any:
         return queryset.select_related("contact", "company")
@@ -47,3 +51,23 @@ class CaseViewSet(RecordViewSet):
             data=data,
             if_match=if_match,
         )
+
+    @extend_schema(
+        request=BulkRequestSerializer,
+        responses={200: BulkResponseSerializer},
+        description="Per id: updated, archived, not_found, forbidden, or invalid with the rule's `code` and "
+        "`detail` (a status move that case cannot make). Each case is changed as a single PATCH would change "
+        "it: the same transition rules, timestamps and timeline entries.",
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        payload = BulkRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        changes: dict[str, Any] = {}
+        if payload.validated_data["action"] == "update":
+            changes = self._validated_bulk_changes(payload.validated_data["changes"])
+        result = services.cases_bulk(
+            org=request.org, actor=request.profile,  # type: ignore[attr-defined]
+            ids=payload.validated_data["ids"], action=payload.validated_data["action"], changes=changes,
+        )  # fmt: skip
+        return Response({"results": result.results})

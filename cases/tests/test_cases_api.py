@@ -13,7 +13,7 @@ from common.context import org_context
 from common.testing.fixtures import Cast, client_for
 from common.testing.queries import assert_flat_query_count
 from contacts.models import Company, Contact
-from timeline.models import Notification
+from timeline.models import ActivityEntry, Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -402,21 +402,97 @@ def test_viewer_gets_403_on_bulk_even_for_cases_they_can_see(cast: Cast) -> None
     assert (stored.priority, stored.archived_at) == ("medium", None)
 
 
-def test_bulk_cannot_change_status_around_the_transition_rules(cast: Cast) -> None:
-    case = _case(cast, status="closed")
-
-    response = client_for(cast.owner).post(
-        f"{CASES}bulk/", {"action": "update", "ids": [str(case.pk)], "changes": {"status": "new"}}, format="json"
+def _bulk(client, ids, changes):
+    return client.post(
+        f"{CASES}bulk/", {"action": "update", "ids": [str(pk) for pk in ids], "changes": changes}, format="json"
     )
 
-    detail = "Bulk updates may change only: assigned_to, due_at, priority, tags, tags_add, tags_remove, type."
+
+def _activity(case: Case) -> list[tuple]:
+    with org_context(case.org):
+        entries = ActivityEntry.objects.filter(target_type="cases.case", target_id=case.pk).order_by("created_at")
+        return [(entry.verb, entry.created_by_id, entry.changes) for entry in entries]
+
+
+def test_bulk_status_moves_each_case_like_a_single_write_and_reports_refused_ones(
+    cast: Cast, clock: Clock
+) -> None:
+    fresh = _case(cast, subject="Fresh")
+    pending = _case(cast, subject="Pending", status="pending", first_response_at=T0)
+    closed = _case(cast, subject="Closed", status="closed", first_response_at=T0, closed_at=T0)
+    detail = "A closed case cannot become resolved; it can become: open."
+    resolved_at = clock.advance(minutes=10)
+
+    response = _bulk(
+        client_for(cast.manager), [fresh.pk, pending.pk, closed.pk], {"status": "resolved", "priority": "high"}
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "results": [
+            {"id": str(fresh.pk), "status": "updated"},
+            {"id": str(pending.pk), "status": "updated"},
+            {"id": str(closed.pk), "status": "invalid", "code": "invalid_transition", "detail": detail},
+        ]
+    }
+    stored = {case.subject: _stored(case) for case in (fresh, pending, closed)}
+    assert [(c.status, c.priority, c.first_response_at, c.resolved_at) for c in stored.values()] == [
+        ("resolved", "high", resolved_at, resolved_at),
+        ("resolved", "high", T0, resolved_at),
+        # Nothing of the refused row is applied, not even the priority that alone would have been fine.
+        ("closed", "medium", T0, None),
+    ]
+    assert _activity(fresh) == [
+        (
+            "updated",
+            cast.manager.pk,
+            {
+                "status": ["new", "resolved"],
+                "priority": ["medium", "high"],
+                "first_response_at": [None, str(resolved_at)],
+                "resolved_at": [None, str(resolved_at)],
+            },
+        )
+    ]
+    assert _activity(closed) == []
+
+
+def test_bulk_assignment_logs_and_notifies_each_case_and_refuses_a_foreign_profile(cast: Cast) -> None:
+    case = _case(cast, subject="Lift stuck")
+    client = client_for(cast.owner)
+
+    foreign = _bulk(client, [case.pk], {"assigned_to": [str(cast.other_owner.pk)]})
+    response = _bulk(client, [case.pk], {"assigned_to": [str(cast.member.pk)]})
+
+    assert foreign.status_code == 400
+    assert foreign.json()["fields"] == {
+        "assigned_to": [
+            {"code": "does_not_exist", "detail": f'Invalid pk "{cast.other_owner.pk}" - object does not exist.'}
+        ]
+    }
+    assert response.json() == {"results": [{"id": str(case.pk), "status": "updated"}]}
+    assert _stored(case).assigned_to == [cast.member.pk]
+    assert _activity(case) == [("assigned", cast.owner.pk, {"assigned_to": [[], [str(cast.member.pk)]]})]
+    with org_context(cast.org_a):
+        notes = list(Notification.objects.values_list("recipient_id", "kind", "target_id"))
+    assert notes == [(cast.member.pk, "case_assigned", case.pk)]
+
+
+def test_bulk_still_refuses_fields_outside_the_bulk_list(cast: Cast) -> None:
+    case = _case(cast)
+
+    response = _bulk(client_for(cast.owner), [case.pk], {"subject": "Renamed"})
+
+    detail = (
+        "Bulk updates may change only: assigned_to, due_at, priority, status, tags, tags_add, tags_remove, type."
+    )
     assert response.status_code == 400
     assert response.json() == {
         "code": "invalid",
         "detail": detail,
         "fields": {"changes": [{"code": "invalid", "detail": detail}]},
     }
-    assert _stored(case).status == "closed"
+    assert _stored(case).subject == "Leaking roof"
 
 
 # --- lists ----------------------------------------------------------------------------------------------------
