@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from common.access import Scope, route_access
 from common.middleware import bearer_token
 from common.models import User
 from common.tokens import IMPERSONATOR_CLAIM, TOKEN_VERSION_CLAIM, TokenError, decode_access
@@ -15,6 +16,12 @@ from common.tokens import IMPERSONATOR_CLAIM, TOKEN_VERSION_CLAIM, TokenError, d
 
 def _token_invalid() -> exceptions.AuthenticationFailed:
     return exceptions.AuthenticationFailed("The access token is invalid or has expired.", code="token_invalid")
+
+
+def _is_platform_route(request: HttpRequest) -> bool:
+    match = request.resolver_match
+    access = route_access(match.view_name) if match else None
+    return access is not None and access.scope == Scope.PLATFORM
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -33,6 +40,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise _token_invalid() from None
         if IMPERSONATOR_CLAIM in token:
             # Impersonation is for one org's tenant routes only: never sign-in, account or platform routes.
+            # Platform routes do not exist for the impersonated member, so they get the platform's 404.
+            if _is_platform_route(django_request):
+                raise exceptions.NotFound()
             raise _token_invalid()
         user = User.objects.filter(pk=token["user_id"]).first()
         if user is None or not user.is_active or token.get(TOKEN_VERSION_CLAIM) != user.token_version:

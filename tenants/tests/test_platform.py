@@ -769,16 +769,26 @@ def test_impersonation_token_is_refused_in_any_other_org(cast: Cast) -> None:
     assert (response.status_code, response.json()["code"]) == (404, "org_not_found")
 
 
-@pytest.mark.parametrize("path", ["/api/auth/me/", ORGS, USERS])
-def test_impersonation_token_is_refused_on_public_and_platform_routes(cast: Cast, path: str) -> None:
+def test_impersonation_token_is_refused_on_account_routes(cast: Cast) -> None:
     token = _impersonate(cast, cast.member).json()["access"]
 
-    response = _as(token).get(path)
+    response = _as(token).get("/api/auth/me/")
 
     assert (response.status_code, response.json()) == (
         401,
         {"code": "token_invalid", "detail": "The access token is invalid or has expired.", "fields": {}},
     )
+
+
+@pytest.mark.parametrize("path", [ORGS, USERS, "/api/platform/audit/"])
+def test_platform_routes_do_not_exist_for_an_impersonation_token(cast: Cast, path: str) -> None:
+    before = PlatformAuditEvent.objects.count()
+    token = _impersonate(cast, cast.member).json()["access"]
+
+    response = _as(token).get(path)
+
+    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+    assert PlatformAuditEvent.objects.count() == before + 1  # the impersonation itself, nothing else
 
 
 def test_impersonation_token_dies_when_its_admin_loses_platform_access(cast: Cast) -> None:
