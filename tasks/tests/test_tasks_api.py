@@ -15,6 +15,7 @@ from common.testing.fixtures import Cast, client_for
 from common.testing.queries import assert_flat_query_count
 from contacts.models import Contact
 from tasks.models import Task
+from timeline.models import ActivityEntry, Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -316,24 +317,89 @@ def test_bulk_reports_hidden_and_foreign_tasks_as_not_found(cast: Cast) -> None:
         assert Task.objects.get(pk=foreign.pk).priority == "medium"
 
 
-def test_bulk_cannot_change_status_or_due_date_around_the_task_rules(cast: Cast) -> None:
-    task = _task(cast)
+def _bulk(client, ids, changes):
+    return client.post(
+        f"{TASKS}bulk/", {"action": "update", "ids": [str(pk) for pk in ids], "changes": changes}, format="json"
+    )
+
+
+def _activity(task: Task) -> list[tuple]:
+    with org_context(task.org):
+        entries = ActivityEntry.objects.filter(target_type="tasks.task", target_id=task.pk).order_by("created_at")
+        return [(entry.verb, entry.created_by_id, entry.changes) for entry in entries]
+
+
+def test_bulk_completion_stamps_and_reopening_clears_completed_at_as_a_single_write_does(cast: Cast) -> None:
+    todo = _task(cast, title="Todo")
+    done_at = timezone.now() - datetime.timedelta(days=1)
+    done = _task(cast, title="Done", status="done", completed_at=done_at)
+    client = client_for(cast.manager)
+    before = timezone.now()
+
+    completed = _bulk(client, [todo.pk], {"status": "done", "priority": "high"})
+    reopened = _bulk(client, [done.pk], {"status": "in_progress"})
+
+    assert completed.json() == {"results": [{"id": str(todo.pk), "status": "updated"}]}
+    assert reopened.json() == {"results": [{"id": str(done.pk), "status": "updated"}]}
+    stored_todo, stored_done = _stored(todo), _stored(done)
+    assert (stored_todo.status, stored_todo.priority) == ("done", "high")
+    assert before <= stored_todo.completed_at <= timezone.now()
+    assert (stored_done.status, stored_done.completed_at) == ("in_progress", None)
+    assert _activity(done) == [
+        (
+            "updated",
+            cast.manager.pk,
+            {"status": ["done", "in_progress"], "completed_at": [str(done_at), None]},
+        )
+    ]
+
+
+def test_bulk_due_date_change_rearms_the_reminder(cast: Cast) -> None:
+    reminded = timezone.now() - datetime.timedelta(hours=2)
+    task = _task(cast, due_at=reminded, reminder_sent_at=reminded)
+    new_due = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
+
+    response = _bulk(client_for(cast.owner), [task.pk], {"due_at": "2030-01-01T00:00:00Z"})
+
+    assert response.json() == {"results": [{"id": str(task.pk), "status": "updated"}]}
+    assert (_stored(task).due_at, _stored(task).reminder_sent_at) == (new_due, None)
+
+
+def test_bulk_assignment_logs_and_notifies_and_a_foreign_assignee_is_refused(cast: Cast) -> None:
+    task = _task(cast, title="Chase keys")
     client = client_for(cast.owner)
 
-    for changes in ({"status": "done"}, {"due_at": "2030-01-01T00:00:00Z"}):
-        response = client.post(
-            f"{TASKS}bulk/", {"action": "update", "ids": [str(task.pk)], "changes": changes}, format="json"
-        )
-        assert response.status_code == 400
-        assert response.json()["fields"] == {
-            "changes": [
-                {
-                    "code": "invalid",
-                    "detail": "Bulk updates may change only: assigned_to, priority, tags, tags_add, tags_remove.",
-                }
-            ]
-        }
-    assert (_stored(task).status, _stored(task).due_at) == ("todo", None)
+    foreign = _bulk(client, [task.pk], {"assigned_to": [str(cast.other_owner.pk)]})
+    response = _bulk(client, [task.pk], {"assigned_to": [str(cast.member.pk)]})
+
+    assert foreign.status_code == 400
+    assert foreign.json()["fields"] == {
+        "assigned_to": [
+            {"code": "does_not_exist", "detail": f'Invalid pk "{cast.other_owner.pk}" - object does not exist.'}
+        ]
+    }
+    assert response.json() == {"results": [{"id": str(task.pk), "status": "updated"}]}
+    assert _activity(task) == [("assigned", cast.owner.pk, {"assigned_to": [[], [str(cast.member.pk)]]})]
+    with org_context(cast.org_a):
+        assert list(Notification.objects.values_list("recipient_id", "target_id")) == [(cast.member.pk, task.pk)]
+
+
+def test_bulk_refuses_fields_outside_the_bulk_list(cast: Cast) -> None:
+    task = _task(cast)
+
+    response = _bulk(client_for(cast.owner), [task.pk], {"title": "Renamed"})
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {
+        "changes": [
+            {
+                "code": "invalid",
+                "detail": "Bulk updates may change only: assigned_to, due_at, priority, status, tags, tags_add, "
+                "tags_remove.",
+            }
+        ]
+    }
+    assert _stored(task).title == "Call back"
 
 
 def test_viewer_gets_403_on_bulk(cast: Cast) -> None:
