@@ -1,15 +1,22 @@
-"""Contacts and companies: email uniqueness per org, and merging duplicates."""
+"""Contacts and companies: email uniqueness per org, and merging duplicates with everything that points at them."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import transaction
+from rest_framework.exceptions import PermissionDenied
 
+from cases.merge import case_references_move
 from common import records
-from common.errors import ApiError, Conflict
-from common.models import Profile
+from common.errors import ApiError, Conflict, NotFound
+from common.models import Profile, RecordModel
+from common.visibility import may_write, visible_records
 from contacts.models import Company, Contact
+from deals.merge import deal_references_move
+from leads.merge import lead_references_move
+from tasks.merge import task_references_move
 from tenants.models import Org
 
 
@@ -87,41 +94,98 @@ def _move_timeline(org: Org, model: type, from_id: Any, to_id: Any) -> None:
     timeline_target_move(org=org, target_type=records.target_type(model), from_id=from_id, to_id=to_id)
 
 
-def _lock_pair(model: type, org: Org, actor: Profile, keep_id: Any, merge_id: Any) -> tuple[Any, Any]:
-    if str(keep_id) == str(merge_id):
-        raise ApiError("Choose two different records.", code="invalid")
-    keep = records.lock_record(model, org=org, actor=actor, record_id=keep_id)
-    gone = records.lock_record(model, org=org, actor=actor, record_id=merge_id)
+def _contacts_move_company(*, org: Org, actor: Profile, gone: RecordModel, kept: RecordModel) -> int:
+    moved = 0
+    for contact in Contact.objects.for_org(org).filter(company_id=gone.pk).select_for_update():
+        records.apply_changes(contact, actor, {"company": kept})
+        moved += 1
+    return moved
+
+
+# Every other record that can point at a contact or a company, by module. Each mover re-points all of its
+# module's links to the merged record (archived and closed records too: nothing may keep pointing at an
+# archived duplicate) and returns how many records moved.
+_REFERENCE_MOVERS = {
+    "deals": deal_references_move,
+    "cases": case_references_move,
+    "leads": lead_references_move,
+    "tasks": task_references_move,
+}
+
+
+def _move_references(org: Org, actor: Profile, gone: RecordModel, kept: RecordModel) -> dict[str, int]:
+    movers = dict(_REFERENCE_MOVERS)
+    if isinstance(gone, Company):
+        movers = {"contacts": _contacts_move_company, **movers}
+    return {name: mover(org=org, actor=actor, gone=gone, kept=kept) for name, mover in movers.items()}
+
+
+def _merge_id_error(code: str, detail: str) -> ApiError:
+    return ApiError(detail, code=code, fields={"merge_id": [{"code": code, "detail": detail}]})
+
+
+def _lock_pair(model: type[RecordModel], org: Org, actor: Profile, keep_id: Any, merge_id: Any) -> tuple[Any, Any]:
+    """Both records, row-locked. The kept one comes from the URL (missing: 404); the merged one from the body,
+    so one the actor cannot see, another org's included, is the same `does_not_exist` as a random id."""
+    try:
+        keep_id = uuid.UUID(str(keep_id))
+    except ValueError:
+        raise NotFound() from None
+    if keep_id == merge_id:
+        raise _merge_id_error("invalid", "Choose two different records.")
+    # One query in key order: two merges of the same pair in opposite directions cannot deadlock.
+    locked = {
+        record.pk: record
+        for record in visible_records(model.objects.for_org(org), actor)
+        .filter(pk__in=[keep_id, merge_id])
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    }
+    keep, gone = locked.get(keep_id), locked.get(merge_id)
+    if keep is None:
+        raise NotFound()
+    if gone is None:
+        raise _merge_id_error("does_not_exist", f'Invalid pk "{merge_id}" - object does not exist.')
+    if not (may_write(actor, keep) and may_write(actor, gone)):
+        raise PermissionDenied()
+    if keep.archived_at is not None:
+        raise ApiError("Archived records cannot be changed. Restore it first.", code="archived", status_code=409)
     return keep, gone
 
 
+def _merge(model: type[RecordModel], org: Org, actor: Profile, keep: Any, gone: Any, data: dict[str, Any]) -> None:
+    """The steps both merges share, in the caller's transaction: references and timeline move to the kept
+    record, it takes the merged values, the other one is archived, and the survivor's timeline says so."""
+    moved = _move_references(org, actor, gone, keep)
+    _move_timeline(org, model, gone.pk, keep.pk)
+    records.apply_changes(keep, actor, data)
+    records.record_archive(model=model, org=org, actor=actor, record_id=gone.pk)
+    records.log_activity(keep, actor, "merged", {"merged_id": str(gone.pk), "moved": moved})
+
+
 @transaction.atomic
-def contact_merge(*, org: Org, actor: Profile, keep_id: Any, merge_id: Any) -> Contact:
-    """`merge_id` folds into `keep_id`: references move, both histories stay on the kept contact's timeline,
-    and the merged contact is archived (restorable, its email freed)."""
+def contact_merge(*, org: Org, actor: Profile, keep_id: Any, merge_id: uuid.UUID) -> Contact:
+    """`merge_id` folds into `keep_id`: every reference moves, both histories stay on the kept contact's
+    timeline, and the merged contact is archived (restorable, its email freed when the kept one takes it)."""
     keep, gone = _lock_pair(Contact, org, actor, keep_id, merge_id)
     data = _merge_common(keep, gone, _CONTACT_FILLABLE, actor)
+    # Someone who asked not to be contacted under either record still asks it of the merged one.
+    data["do_not_contact"] = keep.do_not_contact or gone.do_not_contact
     if not keep.email and gone.email:
         email = gone.email
         gone.email = ""
         gone.save(update_fields=["email", "updated_at"])
         data["email"] = email
-    _move_timeline(org, Contact, gone.pk, keep.pk)
-    records.apply_changes(keep, actor, data)
-    records.record_archive(model=Contact, org=org, actor=actor, record_id=gone.pk)
-    records.log_activity(keep, actor, "merged", {"merged_id": str(gone.pk)})
+    _merge(Contact, org, actor, keep, gone, data)
     return keep
 
 
 @transaction.atomic
-def company_merge(*, org: Org, actor: Profile, keep_id: Any, merge_id: Any) -> Company:
+def company_merge(*, org: Org, actor: Profile, keep_id: Any, merge_id: uuid.UUID) -> Company:
+    """`merge_id` folds into `keep_id`: its contacts and every other reference move, both histories stay on the
+    kept company's timeline, and the merged company is archived."""
     keep, gone = _lock_pair(Company, org, actor, keep_id, merge_id)
-    data = _merge_common(keep, gone, _COMPANY_FILLABLE, actor)
-    moved = Contact.objects.for_org(org).filter(company=gone).update(company=keep)
-    _move_timeline(org, Company, gone.pk, keep.pk)
-    records.apply_changes(keep, actor, data)
-    records.record_archive(model=Company, org=org, actor=actor, record_id=gone.pk)
-    records.log_activity(keep, actor, "merged", {"merged_id": str(gone.pk), "contacts_moved": moved})
+    _merge(Company, org, actor, keep, gone, _merge_common(keep, gone, _COMPANY_FILLABLE, actor))
     return keep
 
 
