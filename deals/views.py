@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from common import records
 from common.errors import NotFound
-from common.viewsets import RecordViewSet
+from common.viewsets import BulkRequestSerializer, BulkResponseSerializer, RecordViewSet
 from common.visibility import visible_records
 from deals import filters, pipeline_services, selectors, serializers, services
 from deals.models import Deal, Pipeline
@@ -32,10 +32,9 @@ class DealViewSet(RecordViewSet):
     search_fields = ["name"]
     ordering_fields = ["name", "amount", "expected_close_date", "closed_at", "stage__position", "created_at",
                        "updated_at"]  # fmt: skip
-    # Stage, pipeline, owner and assignees are left out on purpose: they carry rules (a reason for a loss, the
-    # owner's seat among the assignees) that only the single-deal services apply, and the kernel's bulk write
-    # has no per-record hook for them.
-    bulk_fields = ("tags", "expected_close_date")
+    # Every bulk change goes through deal_update (see bulk). `pipeline` stays out: a bulk stage move stays
+    # inside each deal's own pipeline.
+    bulk_fields = ("tags", "expected_close_date", "owner", "assigned_to", "stage", "lost_reason")
     # A malformed id is the same 404 as an unknown one, not a database error.
     lookup_value_regex = UUID_PATTERN
 
@@ -53,6 +52,33 @@ class DealViewSet(RecordViewSet):
             data=data,
             if_match=if_match,
         )
+
+    def _validated_bulk_changes(self, raw: dict[str, Any]) -> dict[str, Any]:
+        changes = super()._validated_bulk_changes(raw)
+        if "owner" in raw:
+            # The serializer files the owner under its source, `owner_id`, which the kernel does not keep.
+            changes["owner_id"] = self.get_serializer().fields["owner"].run_validation(raw["owner"])
+        return changes
+
+    @extend_schema(
+        request=BulkRequestSerializer,
+        responses={200: BulkResponseSerializer},
+        description="Per id: updated, archived, not_found, forbidden, or invalid with the rule's `code` and "
+        "`detail` (a stage of another pipeline than that deal's, a lost stage without `lost_reason`). Each deal "
+        "is changed as a single PATCH would change it: `closed_at`, the owner's seat, timeline entries.",
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        payload = BulkRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        changes: dict[str, Any] = {}
+        if payload.validated_data["action"] == "update":
+            changes = self._validated_bulk_changes(payload.validated_data["changes"])
+        result = services.deals_bulk(
+            org=request.org, actor=request.profile,  # type: ignore[attr-defined]
+            ids=payload.validated_data["ids"], action=payload.validated_data["action"], changes=changes,
+        )  # fmt: skip
+        return Response({"results": result.results})
 
     @extend_schema(request=serializers.DealMoveSerializer, responses={200: serializers.DealSerializer})
     @action(detail=True, methods=["post"])

@@ -620,37 +620,136 @@ def test_bulk_keeps_the_per_record_rule_and_reports_foreign_and_hidden_ids_as_no
     assert _stored(foreign).tags == []
 
 
-@pytest.mark.parametrize("field", ["stage", "owner", "assigned_to"])
-def test_bulk_cannot_change_what_only_the_deal_services_may_change(cast: Cast, field: str) -> None:
-    deal = _deal(cast, owner=cast.member, assigned_to=[cast.member.pk])
-    _, stages = _sales(cast)
-    value = {"stage": str(stages["Lost"].pk), "owner": str(cast.admin.pk), "assigned_to": [str(cast.admin.pk)]}
-
-    response = client_for(cast.owner).post(
-        f"{DEALS}bulk/",
-        {"action": "update", "ids": [str(deal.pk)], "changes": {field: value[field]}},
-        format="json",
+def _bulk(client, ids, changes):
+    return client.post(
+        f"{DEALS}bulk/", {"action": "update", "ids": [str(pk) for pk in ids], "changes": changes}, format="json"
     )
 
+
+def _activity(deal: Deal) -> list[tuple]:
+    with org_context(deal.org):
+        entries = ActivityEntry.objects.filter(target_type="deals.deal", target_id=deal.pk).order_by("created_at")
+        return [(entry.verb, entry.created_by_id, entry.changes) for entry in entries]
+
+
+def test_bulk_stage_move_stamps_closed_at_logs_the_move_and_stays_in_each_deals_pipeline(
+    cast: Cast, clock: Clock
+) -> None:
+    _, stages = _sales(cast)
+    lettings, lettings_stages = _other_pipeline(cast)
+    sales_deal = _deal(cast, name="Sales deal")
+    with org_context(cast.org_a):
+        letting = Deal.objects.create(
+            org=cast.org_a, name="Letting", currency="USD", pipeline=lettings, stage=lettings_stages["Viewing"]
+        )
+    won_at = clock.advance(hours=1)
+
+    response = _bulk(client_for(cast.manager), [sales_deal.pk, letting.pk], {"stage": str(stages["Won"].pk)})
+
+    detail = "This stage belongs to another pipeline than the deal's."
+    assert response.status_code == 200
+    assert response.json() == {
+        "results": [
+            {"id": str(sales_deal.pk), "status": "updated"},
+            {"id": str(letting.pk), "status": "invalid", "code": "stage_not_in_pipeline", "detail": detail},
+        ]
+    }
+    won, untouched = _stored(sales_deal), _stored(letting)
+    assert (won.stage.name, won.closed_at) == ("Won", won_at)
+    assert (untouched.stage.name, untouched.pipeline_id, untouched.closed_at) == ("Viewing", lettings.pk, None)
+    q, w = str(stages["Qualification"].pk), str(stages["Won"].pk)
+    assert _activity(sales_deal) == [
+        (
+            "stage_changed",
+            cast.manager.pk,
+            {"stage": ["Qualification", "Won"], "stage_id": [q, w], "closed_at": [None, won_at.isoformat()]},
+        )
+    ]
+    assert _activity(letting) == []
+
+
+def test_bulk_move_to_a_lost_stage_needs_a_reason_and_refuses_the_whole_row_without_one(cast: Cast) -> None:
+    _, stages = _sales(cast)
+    deal = _deal(cast)
+    client = client_for(cast.owner)
+
+    refused = _bulk(client, [deal.pk], {"stage": str(stages["Lost"].pk), "tags": ["cold"]})
+    lost = _bulk(client, [deal.pk], {"stage": str(stages["Lost"].pk), "lost_reason": "Budget cut"})
+
+    detail = "Say why the deal was lost: a lost stage needs a reason."
+    assert refused.json() == {
+        "results": [{"id": str(deal.pk), "status": "invalid", "code": "required", "detail": detail}]
+    }
+    assert lost.json() == {"results": [{"id": str(deal.pk), "status": "updated"}]}
+    stored = _stored(deal)
+    assert (stored.stage.name, stored.lost_reason, stored.tags) == ("Lost", "Budget cut", [])
+    assert stored.closed_at is not None
+
+
+def test_bulk_owner_change_hands_over_the_seat_and_refuses_foreign_profiles_and_stages(cast: Cast) -> None:
+    deal = _deal(cast, owner=cast.member, assigned_to=[cast.member.pk, cast.manager.pk])
+    _, foreign_stages = _sales(cast, cast.org_b)
+    client = client_for(cast.owner)
+
+    foreign_owner = _bulk(client, [deal.pk], {"owner": str(cast.other_owner.pk)})
+    foreign_stage = _bulk(client, [deal.pk], {"stage": str(foreign_stages["Won"].pk)})
+    random_stage = _bulk(client, [deal.pk], {"stage": RANDOM_ID})
+    handed = _bulk(client, [deal.pk], {"owner": str(cast.admin.pk)})
+
+    assert foreign_owner.status_code == 400
+    assert foreign_owner.json()["fields"] == {
+        "owner": [
+            {"code": "does_not_exist", "detail": f'Invalid pk "{cast.other_owner.pk}" - object does not exist.'}
+        ]
+    }
+    assert foreign_stage.status_code == random_stage.status_code == 400
+    assert foreign_stage.json()["fields"]["stage"][0]["code"] == "does_not_exist"
+    assert foreign_stage.json()["fields"]["stage"][0]["detail"] == (
+        random_stage.json()["fields"]["stage"][0]["detail"].replace(RANDOM_ID, str(foreign_stages["Won"].pk))
+    )
+    assert handed.json() == {"results": [{"id": str(deal.pk), "status": "updated"}]}
+    stored = _stored(deal)
+    assert (stored.owner_id, stored.assigned_to, stored.stage.name) == (
+        cast.admin.pk,
+        [cast.admin.pk, cast.manager.pk],
+        "Qualification",
+    )
+    assert _activity(deal) == [
+        (
+            "updated",
+            cast.owner.pk,
+            {"owner_id": [str(cast.member.pk), str(cast.admin.pk)]},
+        ),
+        (
+            "assigned",
+            cast.owner.pk,
+            {
+                "assigned_to": [
+                    [str(cast.member.pk), str(cast.manager.pk)],
+                    [str(cast.admin.pk), str(cast.manager.pk)],
+                ]
+            },
+        ),
+    ]
+
+
+def test_bulk_refuses_the_pipeline_and_fields_outside_the_bulk_list(cast: Cast) -> None:
+    deal = _deal(cast)
+    lettings, _ = _other_pipeline(cast)
+
+    response = _bulk(client_for(cast.owner), [deal.pk], {"pipeline": str(lettings.pk)})
+
+    detail = (
+        "Bulk updates may change only: assigned_to, expected_close_date, lost_reason, owner, stage, tags, "
+        "tags_add, tags_remove."
+    )
     assert response.status_code == 400
     assert response.json() == {
         "code": "invalid",
-        "detail": "Bulk updates may change only: expected_close_date, tags, tags_add, tags_remove.",
-        "fields": {
-            "changes": [
-                {
-                    "code": "invalid",
-                    "detail": "Bulk updates may change only: expected_close_date, tags, tags_add, tags_remove.",
-                }
-            ]
-        },
+        "detail": detail,
+        "fields": {"changes": [{"code": "invalid", "detail": detail}]},
     }
-    stored = _stored(deal)
-    assert (stored.stage.name, stored.owner_id, stored.assigned_to) == (
-        "Qualification",
-        cast.member.pk,
-        [cast.member.pk],
-    )
+    assert _stored(deal).pipeline.name == "Sales"
 
 
 def test_bulk_caps_ids_at_500(cast: Cast) -> None:
