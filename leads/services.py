@@ -19,7 +19,7 @@ from common.context import org_context
 from common.errors import ApiError, Conflict, NotFound
 from common.fields import active_profiles_of
 from common.models import Profile, Role
-from common.visibility import may_write, visible_records
+from common.visibility import may_write
 from contacts.models import Company, Contact
 from leads.models import (
     CONVERTIBLE_STATUSES,
@@ -113,54 +113,43 @@ def lead_update(*, org: Org, actor: Profile, record_id: Any, data: dict[str, Any
     return lead
 
 
+def _bulk_data(lead: Lead, changes: dict[str, Any]) -> dict[str, Any]:
+    """One lead's share of a bulk change: `tags_add`/`tags_remove` become that lead's new tag list."""
+    data = dict(changes)
+    if "tags_add" in data or "tags_remove" in data:
+        tags = (set(lead.tags) | set(data.pop("tags_add", []))) - set(data.pop("tags_remove", []))
+        data["tags"] = sorted(tags)
+    return data
+
+
 def leads_bulk(
     *, org: Org, actor: Profile, ids: Iterable[Any], action: str, changes: dict[str, Any]
 ) -> records.BulkResult:
-    """The kernel's bulk, plus the lead rules per record: a status move must be allowed from that lead's
-    status, and a converted lead takes only filing changes. A lead that breaks a rule is reported `invalid`
-    and left unchanged; the others are changed."""
-    ids = list(dict.fromkeys(ids))
-    changes = dict(changes)
-    new_status = changes.pop("status", None)
-    if new_status == LeadStatus.CONVERTED:
+    """The kernel's bulk, with every lead changed through lead_update: a status move must be allowed from that
+    lead's status, and a converted lead takes only filing changes. A lead that breaks a rule is reported
+    `invalid` with the rule's code and keeps every field; the others are changed. `converted` is refused for
+    the whole request: only conversion makes a lead converted."""
+    if changes.get("status") == LeadStatus.CONVERTED:
         raise _transition_error(LeadStatus.NEW, LeadStatus.CONVERTED)
     if action != "update":
         return records.records_bulk(model=Lead, org=org, actor=actor, ids=ids, action=action, changes=changes)
     with transaction.atomic():
-        leads = {
-            lead.pk: lead
-            for lead in visible_records(Lead.objects.for_org(org), actor)
-            .select_for_update(of=("self",))
-            .filter(pk__in=ids)
-        }
-        refused: dict[Any, str] = {}
-        for lead_id in ids:
-            lead = leads.get(lead_id)
-            if lead is None or not may_write(actor, lead) or lead.archived_at is not None:
-                continue  # the kernel reports these
-            try:
-                _check_converted_edit(lead, changes)
-                if new_status is not None:
-                    _check_status_move(lead, new_status)
-            except ApiError as error:
-                refused[lead_id] = str(error.detail)
-        result = records.records_bulk(
-            model=Lead, org=org, actor=actor, ids=[pk for pk in ids if pk not in refused], action=action,
-            changes=changes,
-        )  # fmt: skip
-        rows = {row["id"]: row for row in result.results}
-        merged = records.BulkResult()
-        for lead_id in ids:
-            if lead_id in refused:
-                merged.add(lead_id, "invalid", refused[lead_id])
+        # With no changes the kernel writes nothing: it locks the leads and answers not_found, forbidden and
+        # archived as it does for every module.
+        result = records.records_bulk(model=Lead, org=org, actor=actor, ids=ids, action=action, changes={})
+        writable = [row["id"] for row in result.results if row["status"] == "updated"]
+        leads = Lead.objects.for_org(org).in_bulk(writable)
+        for row in result.results:
+            lead = leads.get(uuid.UUID(row["id"]))
+            if lead is None:
                 continue
-            row = rows[str(lead_id)]
-            merged.results.append(row)
-            if row["status"] == "updated" and new_status is not None:
-                lead = leads[lead_id]
-                lead.refresh_from_db(fields=["status", "updated_at"])
-                _set_status(lead, actor, new_status)
-    return merged
+            try:
+                with transaction.atomic():  # a savepoint: a refused lead is left exactly as it was
+                    lead_update(org=org, actor=actor, record_id=lead.pk, data=_bulk_data(lead, changes),
+                                if_match=None)  # fmt: skip
+            except ApiError as error:
+                row.update(status="invalid", code=error.code, detail=str(error.detail))
+    return result
 
 
 # --- conversion ---------------------------------------------------------------------------------------------

@@ -47,8 +47,9 @@ class LeadViewSet(RecordViewSet):
     @extend_schema(
         request=BulkRequestSerializer,
         responses={200: BulkResponseSerializer},
-        description="Per id: updated, archived, not_found, forbidden, or invalid (a status move that lead "
-        "cannot make, or a change to a converted lead). status=converted is refused for the whole request.",
+        description="Per id: updated, archived, not_found, forbidden, or invalid with the rule's `code` and "
+        "`detail` (a status move that lead cannot make, or a change to a converted lead). Each lead is changed "
+        "as a single PATCH would change it. status=converted is refused for the whole request.",
     )
     @action(detail=False, methods=["post"])
     def bulk(self, request: Request) -> Response:

@@ -349,7 +349,11 @@ def test_bulk_applies_the_per_record_rule_and_reports_foreign_ids_as_not_found(c
 def test_bulk_status_moves_follow_each_leads_transitions(cast: Cast) -> None:
     fresh = _lead(cast, first_name="Fresh")
     lost = _lead(cast, first_name="Lost", status="lost")
-    body = {"action": "update", "ids": [str(fresh.pk), str(lost.pk)], "changes": {"status": "unqualified"}}
+    body = {
+        "action": "update",
+        "ids": [str(fresh.pk), str(lost.pk)],
+        "changes": {"status": "unqualified", "rating": "cold", "assigned_to": [str(cast.member.pk)]},
+    }
 
     response = client_for(cast.manager).post(f"{LEADS}bulk/", body, format="json")
 
@@ -358,12 +362,24 @@ def test_bulk_status_moves_follow_each_leads_transitions(cast: Cast) -> None:
         {
             "id": str(lost.pk),
             "status": "invalid",
+            "code": "status_transition_invalid",
             "detail": "A lead cannot move from lost to unqualified. "
             "From lost it can move to: contacted, qualified.",
         },
     ]
-    assert (_reload(cast, fresh).status, _reload(cast, lost).status) == ("unqualified", "lost")
-    assert _verbs(cast, fresh.pk) == [("status_changed", {"status": ["new", "unqualified"]})]
+    # The refused lead keeps every field, not only its status.
+    assert [
+        (lead.status, lead.rating, lead.assigned_to) for lead in (_reload(cast, fresh), _reload(cast, lost))
+    ] == [
+        ("unqualified", "cold", [cast.member.pk]),
+        ("lost", "", []),
+    ]
+    assert _verbs(cast, fresh.pk) == [
+        ("updated", {"rating": ["", "cold"]}),
+        ("assigned", {"assigned_to": [[], [str(cast.member.pk)]]}),
+        ("status_changed", {"status": ["new", "unqualified"]}),
+    ]
+    assert _verbs(cast, lost.pk) == []
 
 
 def test_bulk_cannot_mark_leads_converted(cast: Cast) -> None:
@@ -393,6 +409,7 @@ def test_bulk_refuses_content_changes_on_converted_leads_but_files_them(cast: Ca
         {
             "id": converted,
             "status": "invalid",
+            "code": "lead_converted",
             "detail": "A converted lead is read-only except its tags, assignees and custom fields.",
         }
     ]
