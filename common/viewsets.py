@@ -12,13 +12,15 @@ import uuid
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common import records
+from common import export, records
 from common.access import ADMINS, ALL_ROLES, WRITERS, RouteAccess, Scope
 from common.models import RecordModel
 from common.visibility import visible_records
@@ -62,6 +64,22 @@ class TimelineEntrySerializer(serializers.Serializer):
 
 
 ARCHIVED_PARAM = OpenApiParameter("archived", bool, description="true: only archived records.")
+EXPORT_RESPONSE = OpenApiResponse(
+    OpenApiTypes.STR,
+    description="A CSV download of the rows the list shows (no pages), at most the row limit; "
+    "`X-Export-Truncated: true` when there were more.",
+)
+
+
+class JsonUnlessStreamed(BaseContentNegotiation):
+    """The export answers CSV whatever the client accepts, and errors are the JSON envelope as everywhere:
+    `Accept: text/csv` must not turn a 400 into a 406 or an unreadable body."""
+
+    def select_parser(self, request: Any, parsers: Any) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
+        return renderers[0], renderers[0].media_type
 
 
 class RecordViewSet(viewsets.ModelViewSet):
@@ -92,7 +110,7 @@ class RecordViewSet(viewsets.ModelViewSet):
         queryset = visible_records(self.model.objects.for_org(request.org), request.profile)  # type: ignore[attr-defined]
         if self.action in ("restore", "purge"):
             pass  # these act on archived records
-        elif self.action == "list":
+        elif self.action in ("list", "export"):
             from customfields.services import filter_by_custom_values
 
             archived = request.query_params.get("archived") == "true"
@@ -124,6 +142,21 @@ class RecordViewSet(viewsets.ModelViewSet):
     @extend_schema(parameters=[ARCHIVED_PARAM])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
+
+    @extend_schema(filters=True, parameters=[ARCHIVED_PARAM], responses={(200, "text/csv"): EXPORT_RESPONSE})
+    @action(detail=False, methods=["get"], content_negotiation_class=JsonUnlessStreamed)
+    def export(self, request: Request) -> Any:
+        """Exactly the rows the list shows (same visibility, filters, search, ordering, archived flag and
+        custom-field filters) as CSV, every page at once up to the row limit, streamed."""
+        from customfields.services import definitions_for
+
+        queryset = self.filter_queryset(self.get_queryset())
+        keys = [definition.key for definition in definitions_for(request.org, self.model._meta.label_lower)]  # type: ignore[attr-defined]
+        return export.csv_export_response(
+            queryset=queryset, table=export.RecordCsv(self.get_serializer(), keys),
+            org=request.org, profile=request.profile, name=self.basename,  # type: ignore[attr-defined]
+            max_rows=export.EXPORT_MAX_ROWS,
+        )  # fmt: skip
 
     # --- writes (through services) -------------------------------------------------------------------------
 
@@ -225,6 +258,8 @@ def record_routes(basename: str) -> dict[str, RouteAccess]:
             Scope.TENANT, {"GET": ALL_ROLES, "PUT": WRITERS, "PATCH": WRITERS, "DELETE": WRITERS}
         ),
         f"{basename}-bulk": RouteAccess(Scope.TENANT, {"POST": WRITERS}),
+        # Everyone who can read the list may take it away as CSV: it holds nothing the list does not show.
+        f"{basename}-export": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
         f"{basename}-timeline": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
         f"{basename}-restore": RouteAccess(Scope.TENANT, {"POST": ADMINS}),
         f"{basename}-purge": RouteAccess(Scope.TENANT, {"POST": ADMINS}),
