@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 
@@ -50,6 +51,11 @@ def enforce(limit: Limit, *keys: str) -> None:
     waits = [wait for key in keys if (wait := hit(limit, key)) is not None]
     if waits:
         raise exceptions.Throttled(wait=max(waits), detail="Too many attempts. Try again later.")
+
+
+def hashed_key(value: str) -> str:
+    """A throttle key for something a person typed (an email, a token): Redis never holds the value itself."""
+    return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
 
 
 def client_ip(request) -> str:  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from common.access import ADMINS, ALL_ROLES, OWNERS, Audience, RouteAccess, Scope
 from common.errors import ApiError, NotFound
 from common.models import Profile
-from common.throttling import Limit, client_ip, enforce
+from common.throttling import Limit, client_ip, enforce, hashed_key
 from tenants import api_keys, invitations, members
 from tenants import members_serializers as s
 from tenants.models import ApiKey, AuditEvent, Invitation
@@ -28,12 +28,22 @@ from tenants.serializers import LoginResponseSerializer, MembershipSerializer, U
 
 NO_CONTENT = OpenApiResponse(description="Done; no content.")
 INVITATION_LIMIT = Limit("invitation_ip", 30, 300)
+# Each invitation is for one email, so its token stands for that email; this also caps guesses spread over IPs.
+INVITATION_TOKEN_LIMIT = Limit("invitation_token", 10, 300)
 
 
 def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def _valid_invitation_token(request: Request) -> str:
+    """The token of an invitation request, counted per IP before it is read and per token after."""
+    enforce(INVITATION_LIMIT, client_ip(request))
+    token = str(_valid(s.InvitationTokenSerializer, request)["token"])
+    enforce(INVITATION_TOKEN_LIMIT, hashed_key(token))
+    return token
 
 
 def _ctx(request: Request) -> dict[str, Any]:
@@ -237,10 +247,8 @@ class InvitationPreviewView(APIView):
 
     @extend_schema(request=s.InvitationTokenSerializer, responses={200: s.InvitationPreviewSerializer})
     def post(self, request: Request) -> Response:
-        enforce(INVITATION_LIMIT, client_ip(request))
-        invitation, has_account = invitations.invitation_preview(
-            token=_valid(s.InvitationTokenSerializer, request)["token"]
-        )
+        token = _valid_invitation_token(request)
+        invitation, has_account = invitations.invitation_preview(token=token)
         body = {
             "org_name": invitation.org.name,
             "email": invitation.email,
@@ -256,8 +264,7 @@ class InvitationAcceptView(APIView):
 
     @extend_schema(request=s.InvitationTokenSerializer, responses={200: MembershipSerializer})
     def post(self, request: Request) -> Response:
-        enforce(INVITATION_LIMIT, client_ip(request))
-        token = _valid(s.InvitationTokenSerializer, request)["token"]
+        token = _valid_invitation_token(request)
         profile = invitations.invitation_accept(token=token, user=request.user, ip=client_ip(request))
         return Response(MembershipSerializer(profile).data)
 
@@ -269,6 +276,7 @@ class InvitationAcceptNewView(APIView):
     def post(self, request: Request) -> Response:
         enforce(INVITATION_LIMIT, client_ip(request))
         data = _valid(s.InvitationAcceptNewSerializer, request)
+        enforce(INVITATION_TOKEN_LIMIT, hashed_key(data["token"]))
         joined = invitations.invitation_accept_new(ip=client_ip(request), **data)
         body = {
             "user": UserSerializer(joined.user).data,

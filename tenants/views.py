@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.models import User
-from common.throttling import Limit, client_ip, enforce
+from common.throttling import Limit, client_ip, enforce, hashed_key
 from tenants import serializers, services
 from tenants.selectors import memberships_for_user
 from tenants.two_factor import LoginChallenge
@@ -17,6 +17,7 @@ from tenants.two_factor import LoginChallenge
 LOGIN_PER_IP = Limit("login_ip", 30, 300)
 LOGIN_PER_EMAIL = Limit("login_email", 10, 300)
 REGISTER_PER_IP = Limit("register_ip", 10, 3600)
+REGISTER_PER_EMAIL = Limit("register_email", 5, 3600)
 
 NO_CONTENT = OpenApiResponse(description="Done; no content.")
 
@@ -36,6 +37,9 @@ class RegisterView(APIView):
     )
     def post(self, request: Request) -> Response:
         enforce(REGISTER_PER_IP, client_ip(request))
+        email = request.data.get("email") if hasattr(request.data, "get") else None
+        if isinstance(email, str) and email.strip():
+            enforce(REGISTER_PER_EMAIL, hashed_key(email))
         data = serializers.RegisterRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         registration = services.account_register(**data.validated_data)
