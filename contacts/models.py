@@ -42,7 +42,10 @@ class Company(RecordModel, Address):
         verbose_name_plural = "companies"
         indexes = [
             *RecordModel.Meta.indexes,
+            # Every column the list searches (`icontains`, i.e. UPPER(col) LIKE UPPER('%term%')) has one.
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="company_name_trgm"),
+            GinIndex(OpClass(Upper("domain"), name="gin_trgm_ops"), name="company_domain_trgm"),
+            GinIndex(OpClass(Upper("phone"), name="gin_trgm_ops"), name="company_phone_trgm"),
         ]
 
     def __str__(self) -> str:
@@ -71,10 +74,13 @@ class Contact(RecordModel, Address):
         ]
         indexes = [
             *RecordModel.Meta.indexes,
+            # Every column the list searches (`icontains`, i.e. UPPER(col) LIKE UPPER('%term%')) has one.
             GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"), name="contact_first_trgm"),
             GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"), name="contact_last_trgm"),
             GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="contact_email_trgm"),
             GinIndex(OpClass(Upper("phone"), name="gin_trgm_ops"), name="contact_phone_trgm"),
+            GinIndex(OpClass(Upper("secondary_email"), name="gin_trgm_ops"), name="contact_email2_trgm"),
+            GinIndex(OpClass(Upper("mobile"), name="gin_trgm_ops"), name="contact_mobile_trgm"),
         ]
 
     def __str__(self) -> str:

@@ -40,7 +40,7 @@ class ContactViewSet(RecordViewSet):
     model = Contact
     serializer_class = serializers.ContactSerializer
     filterset_class = filters.ContactFilter
-    search_fields = ["first_name", "last_name", "email", "phone"]
+    search_fields = ["first_name", "last_name", "email", "secondary_email", "phone", "mobile"]
     ordering_fields = ["last_name", "first_name", "email", "created_at", "updated_at"]
     bulk_fields = ("assigned_to", "tags", "source", "do_not_contact")
 
