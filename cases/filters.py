@@ -47,6 +47,8 @@ class CaseFilter(RecordFilterSet):
     company = django_filters.UUIDFilter(field_name="company_id")
     due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
     due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    first_response_after = django_filters.IsoDateTimeFilter(field_name="first_response_at", lookup_expr="gte")
+    first_response_before = django_filters.IsoDateTimeFilter(field_name="first_response_at", lookup_expr="lt")
     resolved_after = django_filters.IsoDateTimeFilter(field_name="resolved_at", lookup_expr="gte")
     resolved_before = django_filters.IsoDateTimeFilter(field_name="resolved_at", lookup_expr="lt")
     closed_after = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")

@@ -31,7 +31,9 @@ class CaseViewSet(RecordViewSet):
         "due_at",
         "created_at",
         "updated_at",
+        "first_response_at",
         "resolved_at",
+        "closed_at",
     ]
     ordering_ranks = {"priority": CasePriority.values}
     # Every bulk change goes through case_update (see bulk), so a status move keeps its rules and timestamps.

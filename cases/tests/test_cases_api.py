@@ -324,7 +324,7 @@ def test_timeline_records_the_status_change_and_assignment(cast: Cast) -> None:
     case_id = client.post(CASES, {"subject": "Noise"}, format="json").json()["id"]
     client.patch(f"{CASES}{case_id}/", {"status": "open", "assigned_to": [str(cast.member.pk)]}, format="json")
 
-    entries = client.get(f"{CASES}{case_id}/timeline/").json()
+    entries = client.get(f"{CASES}{case_id}/timeline/").json()["results"]
 
     changes = entries[1]["changes"]
     assert [e["verb"] for e in entries] == ["assigned", "updated", "created"]
@@ -569,6 +569,40 @@ def test_overdue_and_date_range_filters(cast: Cast) -> None:
     assert subjects(created_after=(now + datetime.timedelta(minutes=5)).isoformat()) == []
     late = client.get(CASES, {"overdue": "true"}).json()["results"][0]
     assert late["is_overdue"] is True
+
+
+@pytest.mark.parametrize("field", ["first_response_at", "resolved_at", "closed_at", "due_at"])
+def test_every_case_date_has_an_after_and_before_range(cast: Cast, field: str) -> None:
+    _case(cast, subject="Early", **{field: T0})
+    _case(cast, subject="Late", **{field: T0 + datetime.timedelta(days=2)})
+    _case(cast, subject="Never")
+    client = client_for(cast.owner)
+    prefix = field.removesuffix("_at")
+    boundary = _iso(T0 + datetime.timedelta(days=2))
+
+    def subjects(**params) -> list[str]:
+        return sorted(c["subject"] for c in client.get(CASES, params).json()["results"])
+
+    # After is inclusive and before exclusive, so adjacent ranges never count a case twice.
+    assert subjects(**{f"{prefix}_after": boundary}) == ["Late"]
+    assert subjects(**{f"{prefix}_before": boundary}) == ["Early"]
+    assert subjects(**{f"{prefix}_after": _iso(T0), f"{prefix}_before": boundary}) == ["Early"]
+    malformed = client.get(CASES, {f"{prefix}_after": "yesterday"})
+    assert malformed.status_code == 400
+    assert malformed.json() == {
+        "code": "invalid",
+        "detail": "Enter a valid date/time.",
+        "fields": {f"{prefix}_after": [{"code": "invalid", "detail": "Enter a valid date/time."}]},
+    }
+
+
+def test_ordering_by_first_response_puts_the_slowest_last(cast: Cast) -> None:
+    _case(cast, subject="Slow", first_response_at=T0 + datetime.timedelta(hours=5))
+    _case(cast, subject="Fast", first_response_at=T0)
+
+    body = client_for(cast.owner).get(CASES, {"ordering": "first_response_at"}).json()
+
+    assert [c["subject"] for c in body["results"]] == ["Fast", "Slow"]
 
 
 def test_search_finds_subject_and_the_contacts_email(cast: Cast) -> None:
