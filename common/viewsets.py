@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from common import export, records
 from common.access import ADMINS, ALL_ROLES, WRITERS, RouteAccess, Scope
 from common.models import RecordModel
+from common.pagination import FeedCursorPagination
 from common.visibility import visible_records
 
 SEALED = ("get_queryset", "get_object", "perform_create", "perform_update", "perform_destroy", "get_permissions",
@@ -63,6 +64,20 @@ class TimelineEntrySerializer(serializers.Serializer):
     size = serializers.IntegerField(required=False, allow_null=True)
 
 
+class TimelinePageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next (older) page; null on the last one.")
+    results = TimelineEntrySerializer(many=True)
+
+
+TIMELINE_PARAMS = [
+    OpenApiParameter("cursor", str, description="From the previous page's `next`; omit for the newest page."),
+    OpenApiParameter(
+        "page_size",
+        int,
+        description=f"Entries per page (default {FeedCursorPagination.page_size}, "
+        f"at most {FeedCursorPagination.max_page_size}).",
+    ),
+]
 ARCHIVED_PARAM = OpenApiParameter("archived", bool, description="true: only archived records.")
 EXPORT_RESPONSE = OpenApiResponse(
     OpenApiTypes.STR,
@@ -241,13 +256,20 @@ class RecordViewSet(viewsets.ModelViewSet):
                 changes[key] = tag_field.run_validation(raw[key])
         return changes
 
-    @extend_schema(responses={200: TimelineEntrySerializer(many=True)})
+    @extend_schema(parameters=TIMELINE_PARAMS, responses={200: TimelinePageSerializer})
     @action(detail=True, methods=["get"])
     def timeline(self, request: Request, pk: Any = None) -> Response:
-        from timeline.selectors import timeline_for
+        """The record's activity, comments and attachments merged, newest first, a cursor page at a time.
+
+        A cursor over (created_at, id) rather than page numbers: the feed is merged from three tables, so a
+        count or an offset would read the record's whole history on every page, and entries written while
+        someone pages would shift the pages under them. Follow `next` until it is null."""
+        from timeline.selectors import timeline_page
 
         record = self.get_object()
-        return Response(TimelineEntrySerializer(timeline_for(record), many=True).data)
+        feed = FeedCursorPagination(request)
+        entries, has_more = timeline_page(record, before=feed.position(), limit=feed.limit())
+        return Response(TimelinePageSerializer(feed.page(entries, has_more)).data)
 
 
 def record_routes(basename: str) -> dict[str, RouteAccess]:

@@ -9,10 +9,11 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from common.errors import ApiError, NotFound
 from common.models import Profile, RecordModel
+from common.pagination import FeedPosition
 from common.visibility import visible_records
 from tenants.models import Org
 from timeline.models import ActivityEntry, Attachment, Comment, Notification
@@ -123,21 +124,40 @@ def _blank_extras() -> dict[str, Any]:
     }  # fmt: skip
 
 
-def timeline_for(record: Any, limit: int = 200) -> list[dict[str, Any]]:
-    """Everything about one record, newest first: activity, comments (deleted ones as tombstones, so threads
-    stay whole) and attachments. Every entry has the same keys; those that do not apply are None."""
+def _older_than(position: FeedPosition | None) -> Q:
+    if position is None:
+        return Q()
+    created_at, pk = position
+    return Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk)
+
+
+def timeline_page(
+    record: Any, *, before: FeedPosition | None = None, limit: int = 50
+) -> tuple[list[dict[str, Any]], bool]:
+    """One page of everything about one record, newest first by (created_at, id): activity, comments (deleted
+    ones as tombstones, so threads stay whole) and attachments. Every entry has the same keys; those that do
+    not apply are None. Returns the entries older than `before` and whether there are more.
+
+    Each table gives its own newest `limit + 1` rows past the position, so the merged page is exact with three
+    queries whatever the page or the record's history."""
     org_id, label = record.org_id, record._meta.label_lower
+    older, newest_first = _older_than(before), ("-created_at", "-id")
     activity = (
         ActivityEntry.objects.for_org(org_id)
-        .filter(target_type=label, target_id=record.pk)
-        .exclude(verb__in=_SHOWN_AS_THEIR_OWN_ENTRY)[:limit]
+        .filter(older, target_type=label, target_id=record.pk)
+        .exclude(verb__in=_SHOWN_AS_THEIR_OWN_ENTRY)
+        .order_by(*newest_first)[: limit + 1]
     )
     comments = (
         Comment.objects.for_org(org_id)
-        .filter(target_type=label, target_id=record.pk)
-        .order_by("-created_at", "-id")[:limit]
+        .filter(older, target_type=label, target_id=record.pk)
+        .order_by(*newest_first)[: limit + 1]
     )
-    attachments = Attachment.objects.for_org(org_id).filter(target_type=label, target_id=record.pk)[:limit]
+    attachments = (
+        Attachment.objects.for_org(org_id)
+        .filter(older, target_type=label, target_id=record.pk)
+        .order_by(*newest_first)[: limit + 1]
+    )
     entries = [
         {**_blank_extras(), "kind": "activity", "id": entry.pk, "verb": entry.verb, "changes": entry.changes,
          "actor_id": entry.created_by_id, "created_at": entry.created_at}
@@ -157,4 +177,9 @@ def timeline_for(record: Any, limit: int = 200) -> list[dict[str, Any]]:
         for attachment in attachments
     ]  # fmt: skip
     entries.sort(key=lambda entry: (entry["created_at"], entry["id"]), reverse=True)
-    return entries[:limit]
+    return entries[:limit], len(entries) > limit
+
+
+def timeline_for(record: Any, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest `limit` entries of one record's timeline (see timeline_page)."""
+    return timeline_page(record, limit=limit)[0]

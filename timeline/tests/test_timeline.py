@@ -43,14 +43,15 @@ def test_the_record_timeline_merges_activity_comments_and_attachments_newest_fir
 
     response = client_for(cast.viewer).get(f"/api/contacts/{contact.pk}/timeline/")
 
-    assert response.status_code == 200
-    assert [(e["kind"], e["verb"]) for e in response.json()] == [
+    assert (response.status_code, response.json()["next"]) == (200, None)
+    entries = response.json()["results"]
+    assert [(e["kind"], e["verb"]) for e in entries] == [
         ("activity", "updated"),
         ("attachment", "attached"),
         ("comment", "commented"),
         ("activity", "created"),
     ]
-    assert [e["id"] for e in response.json()[1:3]] == [attachment["id"], comment["id"]]
+    assert [e["id"] for e in entries[1:3]] == [attachment["id"], comment["id"]]
 
 
 @pytest.mark.usefixtures("media_root")
