@@ -6,6 +6,7 @@ import pytest
 
 from common.context import org_context
 from common.testing.fixtures import Cast, client_for
+from common.testing.queries import assert_flat_query_count
 from contacts.models import Contact
 from customfields.models import CustomFieldDefinition
 
@@ -134,3 +135,25 @@ def test_update_and_delete_definitions(cast: Cast) -> None:
     assert (renamed.json()["label"], renamed.json()["key"]) == ("Annual budget", "budget")
     assert foreign.status_code == 404
     assert deleted.status_code == 204
+
+
+def test_definition_list_costs_the_same_queries_for_1_definition_and_50(cast: Cast) -> None:
+    _define(cast, key="f00", field_type="select", options=["a", "b"])
+    client = client_for(cast.viewer)
+
+    def more() -> None:
+        with org_context(cast.org_a):
+            CustomFieldDefinition.objects.bulk_create(
+                [
+                    CustomFieldDefinition(org=cast.org_a, module="contacts.contact", key=f"f{i:02}", label=f"F{i}",
+                                          field_type="select", options=["a", "b"], position=i)
+                    for i in range(1, 50)
+                ]
+            )  # fmt: skip
+
+    queries = assert_flat_query_count(lambda: client.get(FIELDS, {"page_size": 50}), more)
+
+    assert queries <= 4
+    body = client.get(FIELDS, {"page_size": 50}).json()
+    assert body["count"] == 50
+    assert (body["results"][0]["key"], body["results"][0]["options"]) == ("f00", ["a", "b"])

@@ -7,6 +7,7 @@ import pytest
 from common.context import org_context
 from common.reassign import reassign_open_records
 from common.testing.fixtures import Cast, client_for
+from common.testing.queries import assert_flat_query_count
 from leads.models import Lead, WebForm
 from leads.services import web_form_create
 from tenants.api_keys import api_key_create, api_key_revoke
@@ -451,3 +452,25 @@ def test_removing_a_member_hands_their_open_leads_and_forms_to_another(cast: Cas
         assert Lead.objects.get(pk=open_lead.pk).assigned_to == [cast.manager.pk]
         assert Lead.objects.get(pk=lost.pk).assigned_to == [cast.member.pk]
         assert WebForm.objects.get(pk=form.pk).default_assignee_id == cast.manager.pk
+
+
+def test_form_list_costs_the_same_queries_for_1_form_and_50(cast: Cast) -> None:
+    _form(cast, name="Form 0", default_assignee_id=cast.member.pk, tags=["web"])
+    client = client_for(cast.admin)
+
+    def more() -> None:
+        with org_context(cast.org_a):
+            WebForm.objects.bulk_create(
+                [
+                    WebForm(org=cast.org_a, name=f"Form {i:02}", token_hash=f"{i:064}", created_by=cast.admin,
+                            default_assignee_id=cast.member.pk, tags=["web"])
+                    for i in range(1, 50)
+                ]
+            )  # fmt: skip
+
+    queries = assert_flat_query_count(lambda: client.get(FORMS, {"page_size": 50}), more)
+
+    assert queries <= 4
+    body = client.get(FORMS, {"page_size": 50}).json()
+    assert body["count"] == 50
+    assert (body["results"][0]["name"], body["results"][0]["default_assignee"]) == ("Form 0", str(cast.member.pk))
