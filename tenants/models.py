@@ -53,6 +53,8 @@ class Org(TenantMixin):
 
     class Meta:
         ordering = ["name"]
+        # Sign-up's pool claim and the platform's status filter look orgs up by status among many rows.
+        indexes = [models.Index(fields=["status", "created_at"], name="org_status_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.slug})"

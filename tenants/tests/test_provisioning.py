@@ -364,18 +364,32 @@ def test_a_crash_after_the_claim_leaves_the_org_pooled_and_no_user_or_membership
     assert account_register(**SIGN_UP).org.pk == member.pk
 
 
+def _schema_names() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace")
+        return {row[0] for row in cursor.fetchall()}
+
+
 def test_a_crash_in_the_fallback_leaves_no_org_and_no_schema(monkeypatch: pytest.MonkeyPatch) -> None:
     orgs_before = set(Org.objects.values_list("pk", flat=True))
+    schemas_before = _schema_names()
+    clone_schema = CloneSchema.clone_schema
+    cloned: list[str] = []
 
-    def crash(self: CloneSchema, *args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("the clone failed half way")
+    def crash_after_cloning(self: CloneSchema, base: str, new: str, *args: Any, **kwargs: Any) -> None:
+        clone_schema(self, base, new, *args, **kwargs)
+        cloned.append(new)
+        raise RuntimeError("the sign-up failed after its schema was made")
 
-    monkeypatch.setattr(CloneSchema, "clone_schema", crash)
+    monkeypatch.setattr(CloneSchema, "clone_schema", crash_after_cloning)
     with pytest.raises(RuntimeError):
         account_register(**SIGN_UP)
 
+    assert len(cloned) == 1
     assert set(Org.objects.values_list("pk", flat=True)) == orgs_before
     assert not User.objects.filter(email="dana@delta.test").exists()
+    assert _schema_names() == schemas_before
+    assert not schema_exists(cloned[0])
 
 
 # --- Concurrency: committed data, one connection per thread -------------------------------------------------
