@@ -12,7 +12,7 @@ from crm.settings.env import (
     env_optional,
     env_str,
 )
-from crm.settings.services import celery_url_from_redis, database_from_url
+from crm.settings.services import celery_url_from_redis, database_from_url, email_backend
 
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-secret-key-change-me-in-production-0123456789")
 DEBUG = env_bool("DEBUG", False)
@@ -224,15 +224,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Email ------------------------------------------------------------------------------------------------
-EMAIL_BACKEND_NAME = env_str("EMAIL_BACKEND", "file")
-_EMAIL_BACKENDS = {
-    "file": "django.core.mail.backends.filebased.EmailBackend",
-    "console": "django.core.mail.backends.console.EmailBackend",
-    "smtp": "django.core.mail.backends.smtp.EmailBackend",
-    "ses": "django_ses.SESBackend",
-    "locmem": "django.core.mail.backends.locmem.EmailBackend",
-}
-EMAIL_BACKEND = _EMAIL_BACKENDS[EMAIL_BACKEND_NAME]
+# Development writes mail to .data/mail; production.py defaults to SMTP. `ses` sends through Amazon SES.
+EMAIL_BACKEND = email_backend(env_str("EMAIL_BACKEND", "file"))
 EMAIL_FILE_PATH = BASE_DIR / ".data" / "mail"
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)

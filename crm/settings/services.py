@@ -1,4 +1,4 @@
-"""Turns DATABASE_URL and REDIS_URL (or their embedded defaults) into Django and Celery settings."""
+"""Turns DATABASE_URL, REDIS_URL (or their embedded defaults) and EMAIL_BACKEND into Django and Celery settings."""
 
 from __future__ import annotations
 
@@ -42,3 +42,22 @@ def celery_url_from_redis(url: str) -> str:
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     db = query.pop("db", "0")
     return f"redis+socket://{parts.path}?virtual_host={db}"
+
+
+EMAIL_BACKENDS = {
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "ses": "django_ses.SESBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+
+
+def email_backend(name: str) -> str:
+    """The Django backend for EMAIL_BACKEND's short name; a typo stops the process at start, not at first send."""
+    try:
+        return EMAIL_BACKENDS[name.strip().lower()]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"EMAIL_BACKEND must be one of {', '.join(sorted(EMAIL_BACKENDS))}, not {name!r}."
+        ) from None
