@@ -22,6 +22,15 @@ SUBJECTS = [
 ]
 
 
+PATHS = {"new": [], "open": ["open"], "pending": ["open", "pending"], "resolved": ["open", "resolved"]}
+REPLIES = [
+    "Thanks for flagging this, an engineer is booked for tomorrow morning.",
+    "Waiting on the landlord to confirm access.",
+    "Sent the corrected document, please check page two.",
+    "Fixed on our side; can you confirm it works for you now?",
+]
+
+
 def seed(ctx: DemoContext) -> dict[str, int]:
     rng, now, cases = ctx.rng, timezone.now(), []
     contacts = {c.pk: c for c in Contact.objects.filter(pk__in=ctx.some("contacts.contact", 10 * ctx.scale))}
@@ -44,5 +53,29 @@ def seed(ctx: DemoContext) -> dict[str, int]:
             )
         )
     Case.objects.bulk_create(cases)
+    for case in ctx.storied(cases):
+        _story(ctx, case)
     ctx.made["cases.case"] = [case.pk for case in cases]
     return {"cases": len(cases)}
+
+
+def _story(ctx: DemoContext, case: Case) -> None:
+    """Created, then the status moves that led here, with the timestamps case_update would have set."""
+    owner, timeline = case.created_by, ctx.timeline
+    when = ctx.started()
+    timeline.created(case, owner, when)
+    old, answered = "new", False
+    for status in PATHS.get(case.status, []):
+        when = ctx.later(when)
+        changes: dict[str, list] = {"status": [old, status]}
+        if not answered:
+            changes["first_response_at"] = [None, str(when)]
+            timeline.restamp(case, "first_response_at", when)
+            answered = True
+        if status == "resolved":
+            changes["resolved_at"] = [None, str(when)]
+            timeline.restamp(case, "resolved_at", when)
+        timeline.log(case, owner, "updated", changes, when)
+        old = status
+    if case.status != "new":
+        timeline.comment(case, owner, ctx.rng.choice(REPLIES), ctx.later(when))

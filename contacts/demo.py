@@ -15,6 +15,12 @@ INDUSTRIES = [
     "Hospitality",
     "Retail",
 ]
+NOTES = [
+    "Prefers email; copy their assistant on anything contractual.",
+    "Looking to expand into a second site next year.",
+    "Introduced by a past client, keep them in the loop on new listings.",
+    "Quarterly check-in booked.",
+]
 CITIES = [
     ("London", "GB"),
     ("Manchester", "GB"),
@@ -55,6 +61,11 @@ def seed(ctx: DemoContext) -> dict[str, int]:
             )
         )  # fmt: skip
     Contact.objects.bulk_create(contacts, batch_size=1000)
+    for record in [*ctx.storied(companies), *ctx.storied(contacts)]:
+        when = ctx.started()
+        ctx.timeline.created(record, record.created_by, when)
+        if rng.random() < 0.5:
+            ctx.timeline.comment(record, record.created_by, rng.choice(NOTES), ctx.later(when))
     ctx.made["contacts.company"] = [c.pk for c in companies]
     ctx.made["contacts.contact"] = [c.pk for c in contacts]
     return {"companies": len(companies), "contacts": len(contacts)}

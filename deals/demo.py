@@ -15,6 +15,12 @@ DEAL_KINDS = ["Office lease", "Retail unit", "Warehouse let", "Portfolio sale", 
 LOST_REASONS = ["Went with another agency", "Budget cut", "Timing", "Price"]
 # More deals early in the funnel than at the end, as in a real pipeline.
 STAGE_WEIGHTS = [6, 5, 4, 3, 2, 2]
+NOTES = [
+    "Heads of terms sent over, waiting on their solicitor.",
+    "They asked for a six-month rent-free period; countered with three.",
+    "Second viewing went well, the CFO joins the next call.",
+    "Valuation came back in line with the asking price.",
+]
 
 
 def seed(ctx: DemoContext) -> dict[str, int]:
@@ -44,5 +50,30 @@ def seed(ctx: DemoContext) -> dict[str, int]:
             )
         )  # fmt: skip
     Deal.objects.bulk_create(deals, batch_size=1000)
+    for deal in ctx.storied(deals):
+        _story(ctx, deal, stages[0])
     ctx.made["deals.deal"] = [deal.pk for deal in deals]
     return {"deals": len(deals)}
+
+
+def _story(ctx: DemoContext, deal: Deal, first: Stage) -> None:
+    """Created in the first stage, then one move to where the deal is now (dated when it closed, if it did)."""
+    owner, timeline = deal.created_by, ctx.timeline
+    when = ctx.started()
+    if deal.closed_at is not None:
+        when = min(when, deal.closed_at - datetime.timedelta(days=1))
+    timeline.created(deal, owner, when)
+    if deal.stage_id != first.pk:
+        moved = deal.closed_at or ctx.later(when)
+        changes: dict[str, list] = {
+            "stage": [first.name, deal.stage.name],
+            "stage_id": [str(first.pk), str(deal.stage_id)],
+        }
+        if deal.closed_at is not None:
+            changes["closed_at"] = [None, deal.closed_at.isoformat()]
+        if deal.lost_reason:
+            changes["lost_reason"] = ["", deal.lost_reason]
+        timeline.log(deal, owner, "stage_changed", changes, moved)
+        when = moved
+    if ctx.rng.random() < 0.6:
+        timeline.comment(deal, owner, ctx.rng.choice(NOTES), ctx.later(when))

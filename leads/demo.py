@@ -9,6 +9,21 @@ from leads.models import Lead
 
 STATUSES = ["new", "new", "contacted", "qualified", "unqualified", "lost"]
 SOURCES = ["website", "referral", "event", "cold_call", "web_form", "partner"]
+# How a lead got to its status, one status move at a time (the status machine's way).
+PATHS = {
+    "new": [],
+    "contacted": ["contacted"],
+    "qualified": ["contacted", "qualified"],
+    "unqualified": ["unqualified"],
+    "lost": ["contacted", "lost"],
+}
+NOTES = [
+    "Called: wants two viewings next week, flexible on the floor.",
+    "Sent the brochure and the service charge breakdown.",
+    "Budget confirmed by email; decision after their board meeting.",
+    "Left a voicemail, will try again Thursday.",
+    "Met at the open house, asked about parking spaces.",
+]
 
 
 def seed(ctx: DemoContext) -> dict[str, int]:
@@ -35,5 +50,20 @@ def seed(ctx: DemoContext) -> dict[str, int]:
             )
         )
     Lead.objects.bulk_create(leads, batch_size=2000)
+    for lead in ctx.storied(leads):
+        _story(ctx, lead)
     ctx.made["leads.lead"] = [lead.pk for lead in leads]
     return {"leads": len(leads)}
+
+
+def _story(ctx: DemoContext, lead: Lead) -> None:
+    owner, timeline = lead.created_by, ctx.timeline
+    when = ctx.started()
+    timeline.created(lead, owner, when)
+    old = "new"
+    for status in PATHS.get(lead.status, []):
+        when = ctx.later(when)
+        timeline.log(lead, owner, "status_changed", {"status": [old, status]}, when)
+        old = status
+    if ctx.rng.random() < 0.6:
+        timeline.comment(lead, owner, ctx.rng.choice(NOTES), ctx.later(when))

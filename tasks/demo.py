@@ -19,6 +19,13 @@ TITLES = [
 ]
 
 
+NOTES = [
+    "Moved to Friday, they are travelling until Thursday.",
+    "Draft is in the shared folder for review.",
+    "Waiting on the signed copy before chasing again.",
+]
+
+
 def seed(ctx: DemoContext) -> dict[str, int]:
     rng, now, tasks = ctx.rng, timezone.now(), []
     for _ in range(15 * ctx.scale):
@@ -38,4 +45,9 @@ def seed(ctx: DemoContext) -> dict[str, int]:
             )
         )
     Task.objects.bulk_create(tasks)
+    for task in ctx.storied(tasks):
+        when = ctx.started()
+        ctx.timeline.created(task, task.created_by, when)
+        if rng.random() < 0.5:
+            ctx.timeline.comment(task, task.created_by, rng.choice(NOTES), ctx.later(when))
     return {"tasks": len(tasks)}

@@ -6,14 +6,19 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from cases.models import Case
 from common.context import org_context
-from common.testing.fixtures import Cast
+from common.testing.fixtures import Cast, client_for
 from contacts.models import Company, Contact
 from deals.models import Deal
 from leads.models import Lead
 from tasks.models import Task
+from timeline.models import ActivityEntry, Comment
+
+MODULES = {"leads.lead": Lead, "contacts.contact": Contact, "contacts.company": Company, "deals.deal": Deal,
+           "cases.case": Case, "tasks.task": Task}  # fmt: skip
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +48,46 @@ def test_seed_demo_if_empty_does_not_seed_twice(cast: Cast) -> None:
     assert "already has records" in out.getvalue()
     with org_context(cast.org_a):
         assert Contact.objects.count() == 40
+
+
+def test_seed_demo_gives_a_sample_of_every_modules_records_a_dated_timeline(cast: Cast) -> None:
+    call_command("seed_demo", "--org", "alpha", stdout=io.StringIO())
+
+    with org_context(cast.org_a):
+        for label, model in MODULES.items():
+            entries = list(ActivityEntry.objects.filter(target_type=label).order_by("created_at", "id"))
+            created = {entry.target_id: entry for entry in entries if entry.verb == "created"}
+            records = model.objects.in_bulk(list(created))
+            # A sample, not every record: at least a few, about a quarter.
+            assert 3 <= len(created) <= max(3, model.objects.count() // 4), label
+            assert len(records) == len(created), label
+            for record_id, entry in created.items():
+                # The record's own creation date is the story's first entry, in the past.
+                assert records[record_id].created_at == entry.created_at < timezone.now(), label
+                assert entry.created_by_id == records[record_id].created_by_id, label
+            later = [entry for entry in entries if entry.verb != "created"]
+            assert all(entry.created_at >= created[entry.target_id].created_at for entry in later), label
+            assert {"assigned", "commented"} <= {entry.verb for entry in later}, label
+            assert Comment.objects.filter(target_type=label, target_id__in=list(created)).exists(), label
+        leads_moved = ActivityEntry.objects.filter(target_type="leads.lead", verb="status_changed")
+        assert leads_moved.exists()
+        assert all(entry.changes["status"][1] != "converted" for entry in leads_moved)
+        assert ActivityEntry.objects.filter(target_type="deals.deal", verb="stage_changed").exists()
+        # A case's stamps agree with its story: the first status move is its first response.
+        case_moves = ActivityEntry.objects.filter(target_type="cases.case", verb="updated",
+                                                  changes__has_key="first_response_at")  # fmt: skip
+        assert case_moves.exists()
+        for entry in case_moves:
+            assert Case.objects.get(pk=entry.target_id).first_response_at == entry.created_at
+
+
+def test_seed_demo_timelines_show_on_the_record_timeline(cast: Cast) -> None:
+    call_command("seed_demo", "--org", "alpha", stdout=io.StringIO())
+    with org_context(cast.org_a):
+        case_id = ActivityEntry.objects.filter(target_type="cases.case", verb="commented").first().target_id
+
+    entries = client_for(cast.owner).get(f"/api/cases/{case_id}/timeline/").json()["results"]
+
+    kinds = [entry["kind"] for entry in entries]
+    assert kinds.count("comment") == 1 and "activity" in kinds
+    assert entries[-1]["verb"] == "created"
