@@ -104,7 +104,8 @@ def _other_pipeline(cast: Cast) -> tuple[Pipeline, dict[str, Stage]]:
 
 
 def _timeline(cast: Cast, deal_id) -> list[tuple[str, dict]]:
-    return [(e["verb"], e["changes"]) for e in client_for(cast.owner).get(f"{DEALS}{deal_id}/timeline/").json()]
+    entries = client_for(cast.owner).get(f"{DEALS}{deal_id}/timeline/").json()["results"]
+    return [(entry["verb"], entry["changes"]) for entry in entries]
 
 
 # --- creating -------------------------------------------------------------------------------------------------

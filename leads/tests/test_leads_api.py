@@ -559,7 +559,7 @@ def test_timeline_shows_creation_changes_and_status_moves_newest_first(cast: Cas
     client.patch(f"{LEADS}{lead_id}/", {"status": "contacted"}, format="json")
     client.patch(f"{LEADS}{lead_id}/", {"assigned_to": [str(cast.member.pk)]}, format="json")
 
-    entries = client.get(f"{LEADS}{lead_id}/timeline/").json()
+    entries = client.get(f"{LEADS}{lead_id}/timeline/").json()["results"]
 
     assert [(entry["verb"], entry["changes"]) for entry in entries] == [
         ("assigned", {"assigned_to": [[], [str(cast.member.pk)]]}),
