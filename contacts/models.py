@@ -40,6 +40,12 @@ class Company(RecordModel, Address):
     class Meta(RecordModel.Meta):
         ordering = ["name", "id"]
         verbose_name_plural = "companies"
+        constraints = [
+            # One company per web domain in an org, whatever the case; blank domains do not count.
+            models.UniqueConstraint(
+                Lower("domain"), "org", name="company_domain_ci_unique_per_org", condition=~models.Q(domain="")
+            ),
+        ]
         indexes = [
             *RecordModel.Meta.indexes,
             # Every column the list searches (`icontains`, i.e. UPPER(col) LIKE UPPER('%term%')) has one.

@@ -17,6 +17,8 @@ class CompanySerializer(RecordSerializer):
         fields = ["id", "name", "domain", "industry", "size", "phone", "website", "street", "city", "region",
                   "postal_code", "country", *RECORD_FIELDS]  # fmt: skip
         read_only_fields = ["id", *RECORD_READ_ONLY]
+        # Uniqueness is the service's job (a 409 naming the existing company), not a generic 400.
+        validators: list[object] = []
 
 
 class CompanySummarySerializer(serializers.ModelSerializer):

@@ -20,24 +20,34 @@ from tasks.merge import task_references_move
 from tenants.models import Org
 
 
-def _refuse_duplicate_email(org: Org, email: str, exclude_id: Any = None) -> None:
-    if not email:
+def _refuse_duplicate(model: type[RecordModel], org: Org, name: str, value: str, exclude_id: Any = None) -> None:
+    """A 409 naming the record that already has this value (compared case-insensitively; blank is no value)."""
+    if not value:
         return
-    existing = Contact.objects.for_org(org).filter(email__iexact=email).exclude(pk=exclude_id).first()
+    existing = model.objects.for_org(org).filter(**{f"{name}__iexact": value}).exclude(pk=exclude_id).first()
     if existing is not None:
+        noun = model._meta.verbose_name
         raise Conflict(
-            "A contact with this email already exists.",
-            code="duplicate_contact",
+            f"A {noun} with this {name} already exists.",
+            code=f"duplicate_{model._meta.model_name}",
             fields={
-                "email": [
+                name: [
                     {
                         "code": "duplicate",
-                        "detail": "Already used by another contact.",
+                        "detail": f"Already used by another {noun}.",
                         "existing_id": str(existing.pk),
                     }
                 ]
             },
         )
+
+
+def _refuse_duplicate_email(org: Org, email: str, exclude_id: Any = None) -> None:
+    _refuse_duplicate(Contact, org, "email", email, exclude_id)
+
+
+def _refuse_duplicate_domain(org: Org, domain: str, exclude_id: Any = None) -> None:
+    _refuse_duplicate(Company, org, "domain", domain, exclude_id)
 
 
 def contact_create(*, org: Org, actor: Profile, data: dict[str, Any]) -> Contact:
@@ -57,12 +67,28 @@ def contact_update(
         )
 
 
+def company_create(*, org: Org, actor: Profile, data: dict[str, Any]) -> Company:
+    with transaction.atomic():
+        _refuse_duplicate_domain(org, data.get("domain", ""))
+        return records.record_create(model=Company, org=org, actor=actor, data=data)  # type: ignore[return-value]
+
+
+def company_update(
+    *, org: Org, actor: Profile, record_id: Any, data: dict[str, Any], if_match: str | None
+) -> Company:
+    with transaction.atomic():
+        if "domain" in data:
+            _refuse_duplicate_domain(org, data["domain"], exclude_id=record_id)
+        return records.record_update(  # type: ignore[return-value]
+            model=Company, org=org, actor=actor, record_id=record_id, data=data, if_match=if_match
+        )
+
+
 _CONTACT_FILLABLE = (
     "first_name", "last_name", "secondary_email", "phone", "mobile", "title", "company_id", "source", "street",
     "city", "region", "postal_code", "country",
 )  # fmt: skip
 _COMPANY_FILLABLE = (
-    "domain",
     "industry",
     "size",
     "phone",
@@ -85,6 +111,17 @@ def _merge_common(keep: Any, gone: Any, fillable: tuple[str, ...], actor: Profil
     data["assigned_to"] = list(dict.fromkeys([*keep.assigned_to, *gone.assigned_to]))
     data["custom_fields"] = {**gone.custom_fields, **keep.custom_fields}
     return data
+
+
+def _take_unique_value(keep: Any, gone: Any, name: str) -> dict[str, Any]:
+    """A value unique per org (a contact's email, a company's domain) fills the kept record's blank; it is
+    taken off the merged record first, since the uniqueness counts archived records too."""
+    if getattr(keep, name) or not getattr(gone, name):
+        return {}
+    value = getattr(gone, name)
+    setattr(gone, name, "")
+    gone.save(update_fields=[name, "updated_at"])
+    return {name: value}
 
 
 def _move_timeline(org: Org, model: type, from_id: Any, to_id: Any) -> None:
@@ -171,11 +208,7 @@ def contact_merge(*, org: Org, actor: Profile, keep_id: Any, merge_id: uuid.UUID
     data = _merge_common(keep, gone, _CONTACT_FILLABLE, actor)
     # Someone who asked not to be contacted under either record still asks it of the merged one.
     data["do_not_contact"] = keep.do_not_contact or gone.do_not_contact
-    if not keep.email and gone.email:
-        email = gone.email
-        gone.email = ""
-        gone.save(update_fields=["email", "updated_at"])
-        data["email"] = email
+    data.update(_take_unique_value(keep, gone, "email"))
     _merge(Contact, org, actor, keep, gone, data)
     return keep
 
@@ -185,7 +218,9 @@ def company_merge(*, org: Org, actor: Profile, keep_id: Any, merge_id: uuid.UUID
     """`merge_id` folds into `keep_id`: its contacts and every other reference move, both histories stay on the
     kept company's timeline, and the merged company is archived."""
     keep, gone = _lock_pair(Company, org, actor, keep_id, merge_id)
-    _merge(Company, org, actor, keep, gone, _merge_common(keep, gone, _COMPANY_FILLABLE, actor))
+    data = _merge_common(keep, gone, _COMPANY_FILLABLE, actor)
+    data.update(_take_unique_value(keep, gone, "domain"))
+    _merge(Company, org, actor, keep, gone, data)
     return keep
 
 

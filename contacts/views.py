@@ -22,6 +22,18 @@ class CompanyViewSet(RecordViewSet):
     ordering_fields = ["name", "created_at", "updated_at"]
     bulk_fields = ("assigned_to", "tags", "industry", "size")
 
+    def create_record(self, data: dict[str, Any]) -> Any:
+        return services.company_create(org=self.request.org, actor=self.request.profile, data=data)  # type: ignore[attr-defined]
+
+    def update_record(self, record_id: Any, data: dict[str, Any], if_match: str | None) -> Any:
+        return services.company_update(
+            org=self.request.org,
+            actor=self.request.profile,  # type: ignore[attr-defined]
+            record_id=record_id,
+            data=data,
+            if_match=if_match,
+        )
+
     @extend_schema(request=serializers.MergeSerializer, responses={200: serializers.CompanySerializer})
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, pk: Any = None) -> Response:

@@ -259,3 +259,48 @@ def test_bulk_refuses_fields_outside_the_bulk_whitelist(cast: Cast) -> None:
     assert response.status_code == 400
     assert response.json()["fields"]["changes"][0]["code"] == "invalid"
     assert _stored(cast, company).name == "Acme"
+
+
+def test_a_duplicate_domain_is_409_pointing_at_the_existing_company(cast: Cast) -> None:
+    existing = _company(cast, name="Acme", domain="acme.test")
+
+    response = client_for(cast.owner).post(COMPANIES, {"name": "Acme Inc", "domain": "ACME.test"}, format="json")
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "code": "duplicate_company",
+        "detail": "A company with this domain already exists.",
+        "fields": {
+            "domain": [
+                {
+                    "code": "duplicate",
+                    "detail": "Already used by another company.",
+                    "existing_id": str(existing.pk),
+                }
+            ]
+        },
+    }
+    with org_context(cast.org_a):
+        assert Company.objects.count() == 1
+
+
+def test_changing_the_domain_to_another_companys_is_409_and_changes_nothing(cast: Cast) -> None:
+    _company(cast, name="Acme", domain="acme.test")
+    other = _company(cast, name="Initech", domain="initech.test")
+    client = client_for(cast.owner)
+
+    taken = client.patch(f"{COMPANIES}{other.pk}/", {"domain": "Acme.Test"}, format="json")
+    own = client.patch(f"{COMPANIES}{other.pk}/", {"domain": "INITECH.test", "name": "Initech Ltd"}, format="json")
+
+    assert (taken.status_code, taken.json()["code"]) == (409, "duplicate_company")
+    assert own.status_code == 200
+    assert (_stored(cast, other).domain, _stored(cast, other).name) == ("INITECH.test", "Initech Ltd")
+
+
+def test_blank_domains_repeat_and_the_same_domain_in_another_org_is_fine(cast: Cast) -> None:
+    _company(cast, name="Acme")
+    _company(cast, org=cast.org_b, name="Acme", domain="acme.test")
+    client = client_for(cast.owner)
+
+    assert client.post(COMPANIES, {"name": "Initech"}, format="json").status_code == 201
+    assert client.post(COMPANIES, {"name": "Acme", "domain": "acme.test"}, format="json").status_code == 201

@@ -237,7 +237,7 @@ def test_timeline_shows_creation_changes_and_assignment_newest_first(cast: Cast)
         f"{CONTACTS}{contact_id}/", {"first_name": "Ada B", "assigned_to": [str(cast.member.pk)]}, format="json"
     )
 
-    entries = client.get(f"{CONTACTS}{contact_id}/timeline/").json()
+    entries = client.get(f"{CONTACTS}{contact_id}/timeline/").json()["results"]
 
     assert [(e["verb"], e["changes"]) for e in entries] == [
         ("assigned", {"assigned_to": [[], [str(cast.member.pk)]]}),
@@ -259,7 +259,7 @@ def test_merge_moves_references_and_keeps_both_histories(cast: Cast) -> None:
     assert response.status_code == 200
     assert (response.json()["domain"], response.json()["tags"]) == ("acme.test", ["lead"])
     assert client.get(f"{CONTACTS}{person}/").json()["company"] == keep
-    verbs = [e["verb"] for e in client.get(f"{COMPANIES}{keep}/timeline/").json()]
+    verbs = [e["verb"] for e in client.get(f"{COMPANIES}{keep}/timeline/").json()["results"]]
     assert verbs.count("created") == 2 and "merged" in verbs
     assert client.get(f"{COMPANIES}{gone}/").status_code == 200 and client.get(COMPANIES).json()["count"] == 1
 
