@@ -15,11 +15,11 @@ import pytest
 from django.urls import reverse
 
 from common.access import Audience, Scope
-from common.models import Profile, User
+from common.models import Profile, RecoveryCode, User
 from common.testing.fixtures import PASSWORD, Cast, client_for
 from common.testing.matrix import Call
 from crm.access import ROUTES
-from tenants.models import ApiKey, AuditEvent, Invitation, Org, PlatformAuditEvent
+from tenants.models import AccountToken, ApiKey, AuditEvent, Invitation, Org, PlatformAuditEvent
 
 CALLERS = [
     "owner",
@@ -156,6 +156,13 @@ def _fingerprint() -> tuple:
         sorted(Invitation.objects.values_list("pk", "token_hash", "revoked_at", "accepted_at", "expires_at")),
         sorted(ApiKey.objects.values_list("pk", "revoked_at")),
         sorted(User.objects.values_list("pk", "is_active", "token_version", "password", "is_platform_admin")),
+        sorted(
+            User.objects.values_list(
+                "pk", "two_factor_secret", "two_factor_pending_secret", "two_factor_enabled_at"
+            )
+        ),
+        sorted(RecoveryCode.objects.values_list("pk", "used_at")),
+        sorted(AccountToken.objects.values_list("pk", "used_at")),
         _tenant_rows(),
         AuditEvent.objects.count(),
         PlatformAuditEvent.objects.count(),
