@@ -19,7 +19,6 @@ Timestamps:
 from __future__ import annotations
 
 import datetime
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,7 +27,7 @@ from django.utils import timezone
 
 from cases.models import FINISHED_STATUSES, Case, CaseStatus
 from common import records
-from common.errors import ApiError, Conflict
+from common.errors import Conflict
 from common.models import Profile
 from tenants.models import Org
 
@@ -92,40 +91,19 @@ def case_update(*, org: Org, actor: Profile, record_id: Any, data: dict[str, Any
         )
 
 
-def _bulk_data(case: Case, changes: dict[str, Any]) -> dict[str, Any]:
-    """One case's share of a bulk change: `tags_add`/`tags_remove` become that case's new tag list."""
-    data = dict(changes)
-    if "tags_add" in data or "tags_remove" in data:
-        tags = (set(case.tags) | set(data.pop("tags_add", []))) - set(data.pop("tags_remove", []))
-        data["tags"] = sorted(tags)
-    return data
-
-
 def cases_bulk(
     *, org: Org, actor: Profile, ids: Iterable[Any], action: str, changes: dict[str, Any]
 ) -> records.BulkResult:
     """The kernel's bulk, with every case changed through case_update: a status move follows the transition
     table and stamps first_response_at, resolved_at and closed_at exactly as a single write does. A case that
     breaks a rule is reported `invalid` with the rule's code and keeps every field; the others are changed."""
-    if action != "update":
-        return records.records_bulk(model=Case, org=org, actor=actor, ids=ids, action=action, changes=changes)
-    with transaction.atomic():
-        # With no changes the kernel writes nothing: it locks the cases and answers not_found, forbidden and
-        # archived as it does for every module.
-        result = records.records_bulk(model=Case, org=org, actor=actor, ids=ids, action=action, changes={})
-        writable = [row["id"] for row in result.results if row["status"] == "updated"]
-        cases = Case.objects.for_org(org).in_bulk(writable)
-        for row in result.results:
-            case = cases.get(uuid.UUID(row["id"]))
-            if case is None:
-                continue
-            try:
-                with transaction.atomic():  # a savepoint: a refused case is left exactly as it was
-                    case_update(org=org, actor=actor, record_id=case.pk, data=_bulk_data(case, changes),
-                                if_match=None)  # fmt: skip
-            except ApiError as error:
-                row.update(status="invalid", code=error.code, detail=str(error.detail))
-    return result
+
+    def update(record: Case, data: dict[str, Any]) -> None:
+        case_update(org=org, actor=actor, record_id=record.pk, data=data, if_match=None)
+
+    return records.records_bulk(
+        model=Case, org=org, actor=actor, ids=ids, action=action, changes=changes, update=update
+    )
 
 
 def reassign_open_records(org: Org, from_profile: Profile, to_profile: Profile) -> int:

@@ -7,7 +7,7 @@ Modules with rules of their own (a lead's status machine, a deal's stages) wrap 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,18 +191,45 @@ def record_purge(*, model: type[RecordModel], org: Any, actor: Profile, record_i
 class BulkResult:
     results: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, record_id: Any, outcome: str, detail: str = "") -> None:
+    def add(self, record_id: Any, outcome: str, detail: str = "", code: str = "") -> None:
         row = {"id": str(record_id), "status": outcome}
+        if code:
+            row["code"] = code
         if detail:
             row["detail"] = detail
         self.results.append(row)
 
 
+# A module's single-record write, for bulk updates that must follow the module's rules (status machines,
+# stamps, activity). Called with the locked record and that record's share of the changes.
+RecordUpdate = Callable[[Any, dict[str, Any]], Any]
+
+
+def _record_share(record: RecordModel, changes: dict[str, Any]) -> dict[str, Any]:
+    """One record's share of a bulk change: `tags_add`/`tags_remove` become that record's new tag list."""
+    data = dict(changes)
+    if "tags_add" in data or "tags_remove" in data:
+        tags = (set(record.tags) | set(data.pop("tags_add", []))) - set(data.pop("tags_remove", []))
+        data["tags"] = sorted(tags)
+    return data
+
+
 def records_bulk(
-    *, model: type[RecordModel], org: Any, actor: Profile, ids: Iterable[Any], action: str, changes: dict[str, Any]
+    *,
+    model: type[RecordModel],
+    org: Any,
+    actor: Profile,
+    ids: Iterable[Any],
+    action: str,
+    changes: dict[str, Any],
+    update: RecordUpdate | None = None,
 ) -> BulkResult:
     """The same per-record rule as single writes: ids the actor cannot see (other orgs' included) are
-    `not_found`, ones it may see but not change are `forbidden`. All-or-nothing per record, one transaction."""
+    `not_found`, ones it may see but not change are `forbidden`. All-or-nothing per record, one transaction.
+
+    With `update`, each record is changed through the module's own single-record write in a savepoint: one
+    that breaks a module rule is reported `invalid` with the rule's code and keeps every field, and the
+    others are still changed."""
     ids = list(dict.fromkeys(ids))
     if len(ids) > BULK_MAX_IDS:
         raise ApiError(f"At most {BULK_MAX_IDS} ids at once.", code="too_many_ids")
@@ -228,11 +255,15 @@ def records_bulk(
                 result.add(record_id, "archived")
             elif record.archived_at is not None:
                 result.add(record_id, "archived", "Archived records cannot be changed.")
-            else:
-                data = dict(changes)
-                if "tags_add" in data or "tags_remove" in data:
-                    tags = (set(record.tags) | set(data.pop("tags_add", []))) - set(data.pop("tags_remove", []))
-                    data["tags"] = sorted(tags)
-                apply_changes(record, actor, data)
+            elif update is None:
+                apply_changes(record, actor, _record_share(record, changes))
                 result.add(record_id, "updated")
+            else:
+                try:
+                    with transaction.atomic():
+                        update(record, _record_share(record, changes))
+                except ApiError as error:
+                    result.add(record_id, "invalid", str(error.detail), code=str(error.code))
+                else:
+                    result.add(record_id, "updated")
     return result

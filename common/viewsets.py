@@ -38,7 +38,8 @@ class BulkRequestSerializer(serializers.Serializer):
 
 class BulkRowSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    status = serializers.CharField(help_text="updated, archived, not_found or forbidden")
+    status = serializers.CharField(help_text="updated, archived, not_found, forbidden or invalid")
+    code = serializers.CharField(required=False, help_text="With `invalid`: the rule the record broke.")
     detail = serializers.CharField(required=False)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -225,15 +224,6 @@ def deal_move(
     return deal_update(org=org, actor=actor, deal_id=deal_id, data=data, if_match=if_match)
 
 
-def _bulk_data(deal: Deal, changes: dict[str, Any]) -> dict[str, Any]:
-    """One deal's share of a bulk change: `tags_add`/`tags_remove` become that deal's new tag list."""
-    data = dict(changes)
-    if "tags_add" in data or "tags_remove" in data:
-        tags = (set(deal.tags) | set(data.pop("tags_add", []))) - set(data.pop("tags_remove", []))
-        data["tags"] = sorted(tags)
-    return data
-
-
 def deals_bulk(
     *, org: Org, actor: Profile, ids: Iterable[Any], action: str, changes: dict[str, Any]
 ) -> records.BulkResult:
@@ -241,24 +231,13 @@ def deals_bulk(
     a lost stage needs a reason, `closed_at` is stamped or cleared and the move lands on the timeline; a new
     owner keeps a seat among the assignees. A deal that breaks a rule is reported `invalid` with the rule's
     code and keeps every field; the others are changed."""
-    if action != "update":
-        return records.records_bulk(model=Deal, org=org, actor=actor, ids=ids, action=action, changes=changes)
-    with transaction.atomic():
-        # With no changes the kernel writes nothing: it locks the deals and answers not_found, forbidden and
-        # archived as it does for every module.
-        result = records.records_bulk(model=Deal, org=org, actor=actor, ids=ids, action=action, changes={})
-        writable = [row["id"] for row in result.results if row["status"] == "updated"]
-        deals = Deal.objects.for_org(org).in_bulk(writable)
-        for row in result.results:
-            deal = deals.get(uuid.UUID(row["id"]))
-            if deal is None:
-                continue
-            try:
-                with transaction.atomic():  # a savepoint: a refused deal is left exactly as it was
-                    deal_update(org=org, actor=actor, deal_id=deal.pk, data=_bulk_data(deal, changes))
-            except ApiError as error:
-                row.update(status="invalid", code=error.code, detail=str(error.detail))
-    return result
+
+    def update(record: Deal, data: dict[str, Any]) -> None:
+        deal_update(org=org, actor=actor, deal_id=record.pk, data=data)
+
+    return records.records_bulk(
+        model=Deal, org=org, actor=actor, ids=ids, action=action, changes=changes, update=update
+    )
 
 
 def deal_create_from_lead(

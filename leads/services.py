@@ -113,15 +113,6 @@ def lead_update(*, org: Org, actor: Profile, record_id: Any, data: dict[str, Any
     return lead
 
 
-def _bulk_data(lead: Lead, changes: dict[str, Any]) -> dict[str, Any]:
-    """One lead's share of a bulk change: `tags_add`/`tags_remove` become that lead's new tag list."""
-    data = dict(changes)
-    if "tags_add" in data or "tags_remove" in data:
-        tags = (set(lead.tags) | set(data.pop("tags_add", []))) - set(data.pop("tags_remove", []))
-        data["tags"] = sorted(tags)
-    return data
-
-
 def leads_bulk(
     *, org: Org, actor: Profile, ids: Iterable[Any], action: str, changes: dict[str, Any]
 ) -> records.BulkResult:
@@ -131,25 +122,13 @@ def leads_bulk(
     the whole request: only conversion makes a lead converted."""
     if changes.get("status") == LeadStatus.CONVERTED:
         raise _transition_error(LeadStatus.NEW, LeadStatus.CONVERTED)
-    if action != "update":
-        return records.records_bulk(model=Lead, org=org, actor=actor, ids=ids, action=action, changes=changes)
-    with transaction.atomic():
-        # With no changes the kernel writes nothing: it locks the leads and answers not_found, forbidden and
-        # archived as it does for every module.
-        result = records.records_bulk(model=Lead, org=org, actor=actor, ids=ids, action=action, changes={})
-        writable = [row["id"] for row in result.results if row["status"] == "updated"]
-        leads = Lead.objects.for_org(org).in_bulk(writable)
-        for row in result.results:
-            lead = leads.get(uuid.UUID(row["id"]))
-            if lead is None:
-                continue
-            try:
-                with transaction.atomic():  # a savepoint: a refused lead is left exactly as it was
-                    lead_update(org=org, actor=actor, record_id=lead.pk, data=_bulk_data(lead, changes),
-                                if_match=None)  # fmt: skip
-            except ApiError as error:
-                row.update(status="invalid", code=error.code, detail=str(error.detail))
-    return result
+
+    def update(record: Lead, data: dict[str, Any]) -> None:
+        lead_update(org=org, actor=actor, record_id=record.pk, data=data, if_match=None)
+
+    return records.records_bulk(
+        model=Lead, org=org, actor=actor, ids=ids, action=action, changes=changes, update=update
+    )
 
 
 # --- conversion ---------------------------------------------------------------------------------------------

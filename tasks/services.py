@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 import zoneinfo
 from collections.abc import Iterable
 from typing import Any
@@ -103,40 +102,19 @@ def task_update(*, org: Org, actor: Profile, record_id: Any, data: dict[str, Any
         )
 
 
-def _bulk_data(task: Task, changes: dict[str, Any]) -> dict[str, Any]:
-    """One task's share of a bulk change: `tags_add`/`tags_remove` become that task's new tag list."""
-    data = dict(changes)
-    if "tags_add" in data or "tags_remove" in data:
-        tags = (set(task.tags) | set(data.pop("tags_add", []))) - set(data.pop("tags_remove", []))
-        data["tags"] = sorted(tags)
-    return data
-
-
 def tasks_bulk(
     *, org: Org, actor: Profile, ids: Iterable[Any], action: str, changes: dict[str, Any]
 ) -> records.BulkResult:
     """The kernel's bulk, with every task changed through task_update: completing stamps `completed_at`,
     reopening clears it, a new due time re-arms the reminder, as a single write does. A task that breaks a rule
     is reported `invalid` with the rule's code and keeps every field; the others are changed."""
-    if action != "update":
-        return records.records_bulk(model=Task, org=org, actor=actor, ids=ids, action=action, changes=changes)
-    with transaction.atomic():
-        # With no changes the kernel writes nothing: it locks the tasks and answers not_found, forbidden and
-        # archived as it does for every module.
-        result = records.records_bulk(model=Task, org=org, actor=actor, ids=ids, action=action, changes={})
-        writable = [row["id"] for row in result.results if row["status"] == "updated"]
-        tasks = Task.objects.for_org(org).in_bulk(writable)
-        for row in result.results:
-            task = tasks.get(uuid.UUID(row["id"]))
-            if task is None:
-                continue
-            try:
-                with transaction.atomic():  # a savepoint: a refused task is left exactly as it was
-                    task_update(org=org, actor=actor, record_id=task.pk, data=_bulk_data(task, changes),
-                                if_match=None)  # fmt: skip
-            except ApiError as error:
-                row.update(status="invalid", code=error.code, detail=str(error.detail))
-    return result
+
+    def update(record: Task, data: dict[str, Any]) -> None:
+        task_update(org=org, actor=actor, record_id=record.pk, data=data, if_match=None)
+
+    return records.records_bulk(
+        model=Task, org=org, actor=actor, ids=ids, action=action, changes=changes, update=update
+    )
 
 
 def reassign_open_records(org: Org, from_profile: Profile, to_profile: Profile) -> int:
