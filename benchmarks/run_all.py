@@ -1,8 +1,8 @@
 """Run every benchmark in turn (`make bench`)."""
 
-from benchmarks import register, tenancy_overhead
+from benchmarks import provisioning, records, tenancy_overhead
 
 if __name__ == "__main__":
-    for module in (tenancy_overhead, register):
-        print(f"== {module.__name__}")
+    for module in (tenancy_overhead, provisioning, records):
+        print(f"== {module.__name__}", flush=True)
         module.main()

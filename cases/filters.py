@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.filters import OrderingFilter
 
 from cases.models import FINISHED_STATUSES, Case, CasePriority, CaseStatus, CaseType
-from common.filters import RecordFilterSet
+from common.filters import AnyOfFilter, RecordFilterSet
 
 
 class RankedOrderingFilter(OrderingFilter):
@@ -40,9 +40,9 @@ class RankedOrderingFilter(OrderingFilter):
 
 
 class CaseFilter(RecordFilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices, help_text="Repeat for several.")
-    priority = django_filters.MultipleChoiceFilter(choices=CasePriority.choices, help_text="Repeat for several.")
-    type = django_filters.MultipleChoiceFilter(choices=CaseType.choices, help_text="Repeat for several.")
+    status = AnyOfFilter(choices=CaseStatus.choices, help_text="Repeat for several.")
+    priority = AnyOfFilter(choices=CasePriority.choices, help_text="Repeat for several.")
+    type = AnyOfFilter(choices=CaseType.choices, help_text="Repeat for several.")
     contact = django_filters.UUIDFilter(field_name="contact_id")
     company = django_filters.UUIDFilter(field_name="company_id")
     due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")

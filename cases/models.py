@@ -60,7 +60,7 @@ class Case(RecordModel):
     assignment_notification_kind: ClassVar[str] = "case_assigned"
 
     class Meta(RecordModel.Meta):
-        ordering = ["-created_at", "id"]
+        ordering = ["-created_at", "-id"]
         indexes = [
             *RecordModel.Meta.indexes,
             GinIndex(OpClass(Upper("subject"), name="gin_trgm_ops"), name="case_subject_trgm"),

@@ -234,7 +234,14 @@ class RecordModel(BaseModel):
             GinIndex(fields=["assigned_to"], name="%(app_label)s_%(class)s_assignee"),
             GinIndex(fields=["tags"], name="%(app_label)s_%(class)s_tags"),
             GinIndex(fields=["custom_fields"], name="%(app_label)s_%(class)s_cf"),
-            models.Index(fields=["org", "archived_at", "-created_at"], name="%(app_label)s_%(class)s_list"),
+            # The default list page: live rows newest first. Partial on `archived_at IS NULL` because the planner
+            # does not read an IS NULL test as an equality, so (org, archived_at, created_at) cannot give the
+            # order and every first page sorted the whole table. A model with another default order adds its own.
+            models.Index(
+                fields=["org", "-created_at", "-id"],
+                name="%(app_label)s_%(class)s_list",
+                condition=models.Q(archived_at__isnull=True),
+            ),
         ]
 
     @property

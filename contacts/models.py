@@ -49,6 +49,12 @@ class Company(RecordModel, Address):
         indexes = [
             *RecordModel.Meta.indexes,
             # Every column the list searches (`icontains`, i.e. UPPER(col) LIKE UPPER('%term%')) has one.
+            # The default list page, in the default order (see RecordModel's list index).
+            models.Index(
+                fields=["org", "name", "id"],
+                name="company_list_order",
+                condition=models.Q(archived_at__isnull=True),
+            ),
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="company_name_trgm"),
             GinIndex(OpClass(Upper("domain"), name="gin_trgm_ops"), name="company_domain_trgm"),
             GinIndex(OpClass(Upper("phone"), name="gin_trgm_ops"), name="company_phone_trgm"),
@@ -81,6 +87,12 @@ class Contact(RecordModel, Address):
         indexes = [
             *RecordModel.Meta.indexes,
             # Every column the list searches (`icontains`, i.e. UPPER(col) LIKE UPPER('%term%')) has one.
+            # The default list page, in the default order (see RecordModel's list index).
+            models.Index(
+                fields=["org", "last_name", "first_name", "id"],
+                name="contact_list_order",
+                condition=models.Q(archived_at__isnull=True),
+            ),
             GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"), name="contact_first_trgm"),
             GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"), name="contact_last_trgm"),
             GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="contact_email_trgm"),

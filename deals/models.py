@@ -90,7 +90,7 @@ class Deal(RecordModel):
     source_lead_id = models.UUIDField(null=True, blank=True)
 
     class Meta(RecordModel.Meta):
-        ordering = ["-created_at", "id"]
+        ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="deal_amount_not_negative"),
             # A lead converts into one deal; a retried conversion must not make a second one.

@@ -9,14 +9,14 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from common.filters import RecordFilterSet
+from common.filters import AnyOfFilter, RecordFilterSet
 from tasks.models import FINISHED_STATUSES, RelatedType, Task, TaskPriority, TaskStatus
 from tasks.services import org_zone
 
 
 class TaskFilter(RecordFilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, help_text="Repeat for several.")
-    priority = django_filters.MultipleChoiceFilter(choices=TaskPriority.choices, help_text="Repeat for several.")
+    status = AnyOfFilter(choices=TaskStatus.choices, help_text="Repeat for several.")
+    priority = AnyOfFilter(choices=TaskPriority.choices, help_text="Repeat for several.")
     related_type = django_filters.ChoiceFilter(choices=RelatedType.choices)
     related_id = django_filters.UUIDFilter()
     due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")

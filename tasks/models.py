@@ -66,6 +66,15 @@ class Task(RecordModel):
             GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="task_title_trgm"),
             models.Index(fields=["org", "status", "due_at"], name="task_status_due"),
             models.Index(fields=["related_type", "related_id"], name="task_related"),
+            # The default list page, in the default order (see RecordModel's list index).
+            models.Index(
+                F("org"),
+                F("due_at").asc(nulls_last=True),
+                F("created_at").desc(),
+                F("id"),
+                name="task_list_order",
+                condition=Q(archived_at__isnull=True),
+            ),
             # The reminder job's scan: only tasks not yet reminded.
             models.Index(
                 fields=["due_at"], name="task_reminder_pending", condition=Q(reminder_sent_at__isnull=True)
