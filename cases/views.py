@@ -5,15 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
-from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
-from rest_framework.request import Request
-from rest_framework.response import Response
 
 from cases import filters, serializers, services
 from cases.models import Case, CasePriority
-from common.viewsets import BulkRequestSerializer, BulkResponseSerializer, RecordViewSet
+from common.viewsets import RecordViewSet
 
 
 class CaseViewSet(RecordViewSet):
@@ -54,22 +50,8 @@ class CaseViewSet(RecordViewSet):
             if_match=if_match,
         )
 
-    @extend_schema(
-        request=BulkRequestSerializer,
-        responses={200: BulkResponseSerializer},
-        description="Per id: updated, archived, not_found, forbidden, or invalid with the rule's `code` and "
-        "`detail` (a status move that case cannot make). Each case is changed as a single PATCH would change "
-        "it: the same transition rules, timestamps and timeline entries.",
-    )
-    @action(detail=False, methods=["post"])
-    def bulk(self, request: Request) -> Response:
-        payload = BulkRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        changes: dict[str, Any] = {}
-        if payload.validated_data["action"] == "update":
-            changes = self._validated_bulk_changes(payload.validated_data["changes"])
-        result = services.cases_bulk(
-            org=request.org, actor=request.profile,  # type: ignore[attr-defined]
-            ids=payload.validated_data["ids"], action=payload.validated_data["action"], changes=changes,
+    def run_bulk(self, *, ids: list[Any], action: str, changes: dict[str, Any]) -> Any:
+        return services.cases_bulk(
+            org=self.request.org, actor=self.request.profile,  # type: ignore[attr-defined]
+            ids=ids, action=action, changes=changes,
         )  # fmt: skip
-        return Response({"results": result.results})

@@ -224,7 +224,13 @@ class RecordViewSet(viewsets.ModelViewSet):
         records.record_purge(model=self.model, org=request.org, actor=request.profile, record_id=pk)  # type: ignore[attr-defined]
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=BulkRequestSerializer, responses={200: BulkResponseSerializer})
+    @extend_schema(
+        request=BulkRequestSerializer,
+        responses={200: BulkResponseSerializer},
+        description="Per id: updated, archived, not_found, forbidden, or invalid with the rule's `code` and "
+        "`detail`. Each record is changed as a single PATCH would change it: the same rules (a status move the "
+        "record cannot make is `invalid`), timestamps and timeline entries. At most 500 ids.",
+    )
     @action(detail=False, methods=["post"])
     def bulk(self, request: Request) -> Response:
         payload = BulkRequestSerializer(data=request.data)
@@ -232,11 +238,17 @@ class RecordViewSet(viewsets.ModelViewSet):
         changes: dict[str, Any] = {}
         if payload.validated_data["action"] == "update":
             changes = self._validated_bulk_changes(payload.validated_data["changes"])
-        result = records.records_bulk(
-            model=self.model, org=request.org, actor=request.profile,  # type: ignore[attr-defined]
-            ids=payload.validated_data["ids"], action=payload.validated_data["action"], changes=changes,
-        )  # fmt: skip
+        result = self.run_bulk(
+            ids=payload.validated_data["ids"], action=payload.validated_data["action"], changes=changes
+        )
         return Response({"results": result.results})
+
+    def run_bulk(self, *, ids: list[Any], action: str, changes: dict[str, Any]) -> records.BulkResult:
+        """The hook for a module whose records change through its own service (status machines, stamps)."""
+        return records.records_bulk(
+            model=self.model, org=self.request.org, actor=self.request.profile,  # type: ignore[attr-defined]
+            ids=ids, action=action, changes=changes,
+        )  # fmt: skip
 
     def _validated_bulk_changes(self, raw: dict[str, Any]) -> dict[str, Any]:
         from common.errors import ApiError

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from common import records
 from common.errors import NotFound
-from common.viewsets import BulkRequestSerializer, BulkResponseSerializer, RecordViewSet
+from common.viewsets import RecordViewSet
 from common.visibility import visible_records
 from deals import filters, pipeline_services, selectors, serializers, services
 from deals.models import Deal, Pipeline
@@ -60,25 +60,11 @@ class DealViewSet(RecordViewSet):
             changes["owner_id"] = self.get_serializer().fields["owner"].run_validation(raw["owner"])
         return changes
 
-    @extend_schema(
-        request=BulkRequestSerializer,
-        responses={200: BulkResponseSerializer},
-        description="Per id: updated, archived, not_found, forbidden, or invalid with the rule's `code` and "
-        "`detail` (a stage of another pipeline than that deal's, a lost stage without `lost_reason`). Each deal "
-        "is changed as a single PATCH would change it: `closed_at`, the owner's seat, timeline entries.",
-    )
-    @action(detail=False, methods=["post"])
-    def bulk(self, request: Request) -> Response:
-        payload = BulkRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        changes: dict[str, Any] = {}
-        if payload.validated_data["action"] == "update":
-            changes = self._validated_bulk_changes(payload.validated_data["changes"])
-        result = services.deals_bulk(
-            org=request.org, actor=request.profile,  # type: ignore[attr-defined]
-            ids=payload.validated_data["ids"], action=payload.validated_data["action"], changes=changes,
+    def run_bulk(self, *, ids: list[Any], action: str, changes: dict[str, Any]) -> Any:
+        return services.deals_bulk(
+            org=self.request.org, actor=self.request.profile,  # type: ignore[attr-defined]
+            ids=ids, action=action, changes=changes,
         )  # fmt: skip
-        return Response({"results": result.results})
 
     @extend_schema(request=serializers.DealMoveSerializer, responses={200: serializers.DealSerializer})
     @action(detail=True, methods=["post"])

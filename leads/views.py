@@ -18,7 +18,7 @@ from common.ids import uuid7
 from common.middleware import api_key_header
 from common.records import record_etag
 from common.throttling import Limit, client_ip, enforce
-from common.viewsets import BulkRequestSerializer, BulkResponseSerializer, RecordViewSet
+from common.viewsets import RecordViewSet
 from leads import filters, serializers, services
 from leads.models import Lead, WebForm
 
@@ -44,25 +44,11 @@ class LeadViewSet(RecordViewSet):
             record_id=record_id, data=data, if_match=if_match,
         )  # fmt: skip
 
-    @extend_schema(
-        request=BulkRequestSerializer,
-        responses={200: BulkResponseSerializer},
-        description="Per id: updated, archived, not_found, forbidden, or invalid with the rule's `code` and "
-        "`detail` (a status move that lead cannot make, or a change to a converted lead). Each lead is changed "
-        "as a single PATCH would change it. status=converted is refused for the whole request.",
-    )
-    @action(detail=False, methods=["post"])
-    def bulk(self, request: Request) -> Response:
-        payload = BulkRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        changes: dict[str, Any] = {}
-        if payload.validated_data["action"] == "update":
-            changes = self._validated_bulk_changes(payload.validated_data["changes"])
-        result = services.leads_bulk(
-            org=request.org, actor=request.profile,  # type: ignore[attr-defined]
-            ids=payload.validated_data["ids"], action=payload.validated_data["action"], changes=changes,
+    def run_bulk(self, *, ids: list[Any], action: str, changes: dict[str, Any]) -> Any:
+        return services.leads_bulk(
+            org=self.request.org, actor=self.request.profile,  # type: ignore[attr-defined]
+            ids=ids, action=action, changes=changes,
         )  # fmt: skip
-        return Response({"results": result.results})
 
     @extend_schema(
         request=serializers.LeadConvertSerializer,

@@ -5,14 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
-from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
-from rest_framework.request import Request
-from rest_framework.response import Response
 
 from cases.filters import RankedOrderingFilter
-from common.viewsets import BulkRequestSerializer, BulkResponseSerializer, RecordViewSet
+from common.viewsets import RecordViewSet
 from tasks import filters, serializers, services
 from tasks.models import Task, TaskPriority, TaskStatus
 
@@ -40,22 +36,8 @@ class TaskViewSet(RecordViewSet):
             if_match=if_match,
         )
 
-    @extend_schema(
-        request=BulkRequestSerializer,
-        responses={200: BulkResponseSerializer},
-        description="Per id: updated, archived, not_found, forbidden, or invalid with the rule's `code` and "
-        "`detail`. Each task is changed as a single PATCH would change it: completion stamps, reminder resets, "
-        "timeline entries and assignment notices.",
-    )
-    @action(detail=False, methods=["post"])
-    def bulk(self, request: Request) -> Response:
-        payload = BulkRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        changes: dict[str, Any] = {}
-        if payload.validated_data["action"] == "update":
-            changes = self._validated_bulk_changes(payload.validated_data["changes"])
-        result = services.tasks_bulk(
-            org=request.org, actor=request.profile,  # type: ignore[attr-defined]
-            ids=payload.validated_data["ids"], action=payload.validated_data["action"], changes=changes,
+    def run_bulk(self, *, ids: list[Any], action: str, changes: dict[str, Any]) -> Any:
+        return services.tasks_bulk(
+            org=self.request.org, actor=self.request.profile,  # type: ignore[attr-defined]
+            ids=ids, action=action, changes=changes,
         )  # fmt: skip
-        return Response({"results": result.results})
