@@ -267,3 +267,20 @@ def records_bulk(
                 else:
                     result.add(record_id, "updated")
     return result
+
+
+def references_move(
+    *, model: type[RecordModel], org: Any, actor: Profile, gone: RecordModel, kept: RecordModel
+) -> int:
+    """For merges: every `model` record whose foreign key points at `gone` (archived ones too) points at `kept`
+    instead, each change on that record's timeline. Returns how many records moved."""
+    links = [
+        field for field in model._meta.concrete_fields if field.is_relation and field.related_model is type(gone)
+    ]
+    moved = 0
+    with transaction.atomic():
+        for link in links:
+            for record in model.objects.for_org(org).filter(**{link.attname: gone.pk}).select_for_update():  # type: ignore[attr-defined]
+                apply_changes(record, actor, {link.name: kept})
+                moved += 1
+    return moved
