@@ -75,7 +75,7 @@ def _story(ctx: DemoContext, case: Case) -> None:
         if status == "resolved":
             changes["resolved_at"] = [None, str(when)]
             timeline.restamp(case, "resolved_at", when)
-        timeline.log(case, owner, "updated", changes, when)
+        timeline.log(case, owner, "status_changed", changes, when)
         old = status
     if case.status != "new":
         timeline.comment(case, owner, ctx.rng.choice(REPLIES), ctx.later(when))

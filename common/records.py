@@ -126,7 +126,9 @@ def apply_changes(record: RecordModel, actor: Profile, data: dict[str, Any]) -> 
     record.save()
     assignment = changes.pop("assigned_to", None)
     if changes:
-        log_activity(record, actor, "updated", changes)
+        # A write that moves the status is a status move on the timeline in every module (what pipeline and
+        # SLA views look for); what changed with it, the stamps included, stays in the same entry.
+        log_activity(record, actor, "status_changed" if "status" in changes else "updated", changes)
     if assignment:
         log_activity(record, actor, "assigned", {"assigned_to": assignment})
         notify_new_assignees(record, actor, assigned_before)

@@ -327,7 +327,7 @@ def test_timeline_records_the_status_change_and_assignment(cast: Cast) -> None:
     entries = client.get(f"{CASES}{case_id}/timeline/").json()["results"]
 
     changes = entries[1]["changes"]
-    assert [e["verb"] for e in entries] == ["assigned", "updated", "created"]
+    assert [e["verb"] for e in entries] == ["assigned", "status_changed", "created"]
     assert changes["status"] == ["new", "open"]
     assert changes["first_response_at"][0] is None
     assert entries[0]["changes"] == {"assigned_to": [[], [str(cast.member.pk)]]}
@@ -444,7 +444,7 @@ def test_bulk_status_moves_each_case_like_a_single_write_and_reports_refused_one
     ]
     assert _activity(fresh) == [
         (
-            "updated",
+            "status_changed",
             cast.manager.pk,
             {
                 "status": ["new", "resolved"],

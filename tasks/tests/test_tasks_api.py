@@ -347,7 +347,7 @@ def test_bulk_completion_stamps_and_reopening_clears_completed_at_as_a_single_wr
     assert (stored_done.status, stored_done.completed_at) == ("in_progress", None)
     assert _activity(done) == [
         (
-            "updated",
+            "status_changed",
             cast.manager.pk,
             {"status": ["done", "in_progress"], "completed_at": [str(done_at), None]},
         )
