@@ -74,7 +74,7 @@ def test_seed_demo_gives_a_sample_of_every_modules_records_a_dated_timeline(cast
         assert all(entry.changes["status"][1] != "converted" for entry in leads_moved)
         assert ActivityEntry.objects.filter(target_type="deals.deal", verb="stage_changed").exists()
         # A case's stamps agree with its story: the first status move is its first response.
-        case_moves = ActivityEntry.objects.filter(target_type="cases.case", verb="updated",
+        case_moves = ActivityEntry.objects.filter(target_type="cases.case", verb="status_changed",
                                                   changes__has_key="first_response_at")  # fmt: skip
         assert case_moves.exists()
         for entry in case_moves:
