@@ -165,9 +165,17 @@ class RecordViewSet(viewsets.ModelViewSet):
         """Exactly the rows the list shows (same visibility, filters, search, ordering, archived flag and
         custom-field filters) as CSV, every page at once up to the row limit, streamed."""
         from customfields.services import definitions_for
+        from tenants.audit import audit_from_request
 
         queryset = self.filter_queryset(self.get_queryset())
         keys = [definition.key for definition in definitions_for(request.org, self.model._meta.label_lower)]  # type: ignore[attr-defined]
+        # Bulk exports are how data leaves an agency: the org's admins see who took what, with which filters.
+        audit_from_request(
+            request,  # type: ignore[arg-type]
+            action="records_exported",
+            target_type=self.model._meta.label_lower,
+            details={"filters": {key: request.query_params.getlist(key) for key in sorted(request.query_params)}},
+        )
         return export.csv_export_response(
             queryset=queryset, table=export.RecordCsv(self.get_serializer(), keys),
             org=request.org, profile=request.profile, name=self.basename,  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from contacts.models import Company, Contact
 from customfields.models import CustomFieldDefinition
 from deals.models import Deal
 from leads.models import Lead
+from tenants.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -245,4 +246,20 @@ def test_deal_export_with_its_related_records_costs_the_same_queries_for_one_row
     deal("First")
     assert_flat_query_count(
         _downloaded(cast.owner, "/api/deals/export/"), lambda: [deal(f"Deal {index}") for index in range(49)]
+    )
+
+
+def test_every_export_lands_in_the_org_audit_log_with_its_filters(cast: Cast) -> None:
+    client = client_for(cast.member)
+    client.defaults["REMOTE_ADDR"] = "203.0.113.21"
+
+    response = client.get(LEADS_EXPORT, {"status": ["new", "qualified"], "search": "smith"})
+
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(org_id=cast.org_a.pk, action="records_exported")
+    assert (event.actor_email, event.target_type, event.ip, event.details) == (
+        "member@alpha.test",
+        "leads.lead",
+        "203.0.113.21",
+        {"filters": {"search": ["smith"], "status": ["new", "qualified"]}},
     )
