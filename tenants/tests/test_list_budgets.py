@@ -20,7 +20,9 @@ MORE = 49
 
 def _members(cast: Cast, count: int) -> None:
     for n in range(count):
-        user = User.objects.create_user(f"agent{n}@alpha.test", secrets.token_urlsafe(12), name=f"Agent {n}")
+        user = User.objects.create_user(
+            f"agent-{secrets.token_hex(4)}@alpha.test", secrets.token_urlsafe(12), name=f"Agent {n}"
+        )
         Profile.objects.create(user=user, org=cast.org_a, role=Role.MEMBER)
 
 
@@ -49,8 +51,8 @@ def _platform_events(cast: Cast, count: int) -> None:
 
 
 def _users(cast: Cast, count: int) -> None:
-    for n in range(count):
-        User.objects.create_user(f"someone{n}@example.test", secrets.token_urlsafe(12))
+    for _ in range(count):
+        User.objects.create_user(f"someone-{secrets.token_hex(4)}@example.test", secrets.token_urlsafe(12))
 
 
 # The member list starts with the cast's five members; the others start with one row.
