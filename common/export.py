@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from rest_framework import serializers
 
 from common.context import org_context
 from common.models import Profile
+from common.throttling import Limit, enforce
 from tenants.models import Org
 
 EXPORT_MAX_ROWS = 10_000
@@ -31,6 +33,11 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # ...except a plain number: "-12.50" is not a formula, and quoting it would turn it into text.
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 CUSTOM_FIELDS = "custom_fields"
+
+
+def export_allowance_take(profile: Profile) -> None:
+    """Count one export for the member; 429 with Retry-After past EXPORTS_PER_HOUR (a scraper's brake)."""
+    enforce(Limit("records_export", settings.EXPORTS_PER_HOUR, 3600), str(profile.pk))
 
 
 def neutralised(cell: str) -> str:

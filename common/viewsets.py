@@ -167,6 +167,7 @@ class RecordViewSet(viewsets.ModelViewSet):
         from customfields.services import definitions_for
         from tenants.audit import audit_from_request
 
+        export.export_allowance_take(request.profile)  # type: ignore[attr-defined]
         queryset = self.filter_queryset(self.get_queryset())
         keys = [definition.key for definition in definitions_for(request.org, self.model._meta.label_lower)]  # type: ignore[attr-defined]
         # Bulk exports are how data leaves an agency: the org's admins see who took what, with which filters.

@@ -263,3 +263,17 @@ def test_every_export_lands_in_the_org_audit_log_with_its_filters(cast: Cast) ->
         "203.0.113.21",
         {"filters": {"search": ["smith"], "status": ["new", "qualified"]}},
     )
+
+
+def test_exports_are_limited_per_member_per_hour_with_retry_after(cast: Cast, settings) -> None:
+    settings.EXPORTS_PER_HOUR = 2
+    member, manager = client_for(cast.member), client_for(cast.manager)
+
+    statuses = [member.get(path).status_code for path in (LEADS_EXPORT, "/api/deals/export/", LEADS_EXPORT)]
+    limited = member.get(LEADS_EXPORT)
+
+    assert statuses == [200, 200, 429]
+    assert (limited.status_code, limited.json()["code"]) == (429, "throttled")
+    assert int(limited["Retry-After"]) >= 1
+    assert manager.get(LEADS_EXPORT).status_code == 200
+    assert AuditEvent.objects.filter(org_id=cast.org_a.pk, action="records_exported").count() == 3

@@ -263,6 +263,8 @@ LOGGING = {
 # Unverified users may use tenant routes for this many days after sign-up (0: never blocked).
 UNVERIFIED_EMAIL_GRACE_DAYS = env_int("UNVERIFIED_EMAIL_GRACE_DAYS", 7)
 API_KEY_REQUESTS_PER_MINUTE = env_int("API_KEY_REQUESTS_PER_MINUTE", 600)
+# CSV exports per member (or API key) per hour, across every module.
+EXPORTS_PER_HOUR = env_int("EXPORTS_PER_HOUR", 60)
 
 # --- Product --------------------------------------------------------------------------------------------------
 # The public base URL that emailed links point at (the web app that handles them).
