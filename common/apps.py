@@ -21,7 +21,7 @@ class CommonConfig(AppConfig):
         logger.info(
             "database: %s %s; broker and cache: %s %s",
             database,
-            describe_url(settings.DATABASE_URL),
+            describe_url(str(settings.DATABASE_URL)),
             broker,
-            describe_url(settings.REDIS_URL),
+            describe_url(str(settings.REDIS_URL)),
         )

@@ -18,6 +18,14 @@ def _token_invalid() -> exceptions.AuthenticationFailed:
     return exceptions.AuthenticationFailed("The access token is invalid or has expired.", code="token_invalid")
 
 
+def signed_in_user(request: Request) -> User:
+    """The caller of a route that the authorization table keeps from anonymous callers."""
+    user = request.user
+    if not isinstance(user, User):
+        raise exceptions.NotAuthenticated()  # the route table refused anonymous callers already
+    return user
+
+
 def _is_platform_route(request: HttpRequest) -> bool:
     match = request.resolver_match
     access = route_access(match.view_name) if match else None

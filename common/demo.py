@@ -32,8 +32,9 @@ class DemoTimeline:
     def created(self, record: Model, actor: Profile, at: datetime.datetime) -> None:
         self.restamp(record, "created_at", at)
         self.log(record, actor, "created", {}, at)
-        if getattr(record, "assigned_to", None):
-            self.log(record, actor, "assigned", {"assigned_to": [[], [str(pk) for pk in record.assigned_to]]}, at)
+        assignees = getattr(record, "assigned_to", None)
+        if assignees:
+            self.log(record, actor, "assigned", {"assigned_to": [[], [str(pk) for pk in assignees]]}, at)
 
     def restamp(self, record: Model, name: str, value: datetime.datetime) -> None:
         """Date a field of an already inserted record (a stamp the story's steps would have set)."""
@@ -71,8 +72,8 @@ class DemoTimeline:
             for row, when in zip(rows, dated, strict=True):
                 row.created_at = when
             model.objects.bulk_update(rows, ["created_at"], batch_size=BATCH)
-        for model, (records, names) in self.restamped.items():
-            model.objects.bulk_update(list(records.values()), sorted(names), batch_size=BATCH)  # type: ignore[attr-defined]
+        for record_model, (records, names) in self.restamped.items():
+            record_model._default_manager.bulk_update(list(records.values()), sorted(names), batch_size=BATCH)
         written = len(self.entries)
         self.entries, self.comments, self.restamped = [], [], {}
         return written

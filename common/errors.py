@@ -19,7 +19,7 @@ FieldErrors = dict[str, list[dict[str, str]]]
 class ApiError(exceptions.APIException):
     """A domain error with its own code; raise it from services and selectors."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "invalid"
     default_detail = "The request is not valid."
 
@@ -126,8 +126,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return None  # the ApiErrorMiddleware turns it into a 500 envelope
 
     headers: dict[str, str] = {}
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        headers["Retry-After"] = str(int(exc.wait) + 1)
+    wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
+    if wait is not None:
+        headers["Retry-After"] = str(int(wait) + 1)
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         headers["WWW-Authenticate"] = 'Bearer realm="api"'
 

@@ -16,7 +16,7 @@ from common.visibility import visible_records
 
 
 class OrgScopedRelatedField(serializers.PrimaryKeyRelatedField):
-    def __init__(self, model: type, **kwargs: Any) -> None:
+    def __init__(self, model: Any, **kwargs: Any) -> None:
         self.model = model
         kwargs.setdefault("queryset", model.all_orgs_unsafe.none())  # replaced per request in get_queryset
         super().__init__(**kwargs)

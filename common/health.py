@@ -20,7 +20,7 @@ def _database_ok() -> bool:
 
 def _redis_ok() -> bool:
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+        client = redis.Redis.from_url(str(settings.REDIS_URL), socket_timeout=1, socket_connect_timeout=1)
         return bool(client.ping())
     except (redis.RedisError, OSError):
         return False

@@ -69,7 +69,7 @@ def _load_by_org_id(user_id: str, org_id: Any) -> Profile | None:
     found = cache.get_many([entry_key, user_key, org_key])
     entry = found.get(entry_key)
     if entry is not None and entry["user_gen"] == found.get(user_key) and entry["org_gen"] == found.get(org_key):
-        return entry["profile"]  # type: ignore[no-any-return]
+        return entry["profile"]
 
     # Read the generations before the database, so a change committed in between invalidates this entry.
     user_gen, org_gen = _generation(user_key, found), _generation(org_key, found)

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from common import context
 from common.access import Scope, route_access
+from common.context import schema_connection
 from common.errors import error_response
 from common.membership import load_membership
 from common.models import Profile, User
@@ -109,7 +109,7 @@ class OrgContextMiddleware:
             exit_org = getattr(request, "_exit_org_context", None)
             if exit_org is not None:
                 exit_org()
-            connection.set_schema_to_public()
+            schema_connection.set_schema_to_public()
 
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any

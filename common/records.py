@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils import timezone
 from rest_framework import status
 
@@ -78,7 +78,9 @@ def _jsonable(value: Any) -> Any:
 
 def _field_value(record: Model, name: str) -> Any:
     field_ = record._meta.get_field(name)
-    return getattr(record, field_.attname) if field_.is_relation else getattr(record, name)
+    if isinstance(field_, Field) and field_.is_relation:
+        return getattr(record, field_.attname)
+    return getattr(record, name)
 
 
 def record_create(*, model: type[RecordModel], org: Any, actor: Profile, data: dict[str, Any]) -> RecordModel:
@@ -282,7 +284,7 @@ def references_move(
     moved = 0
     with transaction.atomic():
         for link in links:
-            for record in model.objects.for_org(org).filter(**{link.attname: gone.pk}).select_for_update():  # type: ignore[attr-defined]
+            for record in model.objects.for_org(org).filter(**{link.attname: gone.pk}).select_for_update():
                 apply_changes(record, actor, {link.name: kept})
                 moved += 1
     return moved

@@ -28,7 +28,7 @@ class RecordSerializer(serializers.ModelSerializer):
             request = self.context["request"]
             attrs["custom_fields"] = custom_values_validate(
                 org=request.org,
-                module=self.Meta.model._meta.label_lower,
+                module=self.Meta.model._meta.label_lower,  # type: ignore[attr-defined]
                 incoming=attrs.get("custom_fields") or {},
                 current=self.instance.custom_fields if self.instance is not None else None,
             )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Task
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from kombu.exceptions import OperationalError as BrokerError
 from tenant_schemas_celery.task import TenantTask
 
-from common.context import org_context
+from common.context import org_context, schema_connection
 
 
 class OrgTask(TenantTask):
@@ -31,7 +31,7 @@ class OrgTask(TenantTask):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from tenants.models import Org
 
-        tenant = connection.tenant
+        tenant = schema_connection.tenant
         if isinstance(tenant, Org):
             with org_context(tenant):
                 return super().__call__(*args, **kwargs)
@@ -44,6 +44,6 @@ def dispatch(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], schema_n
 
 def enqueue(task: Task, *args: Any, **kwargs: Any) -> None:
     """Send the task once the current transaction commits, for the org whose schema is active now."""
-    schema_name = connection.schema_name
+    schema_name = schema_connection.schema_name
     # `dispatch` is looked up when the transaction commits, so a test can route it to `task.apply`.
     transaction.on_commit(lambda: dispatch(task, args, kwargs, schema_name))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from rest_framework import exceptions
@@ -19,8 +20,8 @@ class Limit:
     seconds: int
 
 
-def _redis():  # type: ignore[no-untyped-def]
-    return cache._cache.get_client(write=True)  # the django RedisCache's own client and pool
+def _redis() -> Any:
+    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]  # the RedisCache's own client and pool
 
 
 def hit(limit: Limit, key: str) -> int | None:

@@ -9,6 +9,7 @@ write goes through the services in common.records (or a module's own services vi
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
@@ -133,9 +134,9 @@ class RecordViewSet(viewsets.ModelViewSet):
             queryset = queryset.filter(archived_at__isnull=not archived)
             queryset = filter_by_custom_values(
                 queryset,
-                org=request.org,
+                org=request.org,  # type: ignore[attr-defined]
                 module=self.model._meta.label_lower,
-                params=request.query_params,  # type: ignore[attr-defined]
+                params=request.query_params,
             )
         return self.narrow_queryset(queryset)
 
@@ -172,13 +173,13 @@ class RecordViewSet(viewsets.ModelViewSet):
         keys = [definition.key for definition in definitions_for(request.org, self.model._meta.label_lower)]  # type: ignore[attr-defined]
         # Bulk exports are how data leaves an agency: the org's admins see who took what, with which filters.
         audit_from_request(
-            request,  # type: ignore[arg-type]
+            request,
             action="records_exported",
             target_type=self.model._meta.label_lower,
             details={"filters": {key: request.query_params.getlist(key) for key in sorted(request.query_params)}},
         )
         return export.csv_export_response(
-            queryset=queryset, table=export.RecordCsv(self.get_serializer(), keys),
+            queryset=queryset, table=export.RecordCsv(self.get_serializer(), keys),  # type: ignore[arg-type]
             org=request.org, profile=request.profile, name=self.basename,  # type: ignore[attr-defined]
             max_rows=export.EXPORT_MAX_ROWS,
         )  # fmt: skip
@@ -214,8 +215,9 @@ class RecordViewSet(viewsets.ModelViewSet):
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Delete archives: the record disappears from lists and can be restored."""
         records.record_archive(
-            model=self.model, org=request.org, actor=request.profile, record_id=self.get_object().pk
-        )  # type: ignore[attr-defined]
+            model=self.model, org=request.org, actor=request.profile,  # type: ignore[attr-defined]
+            record_id=self.get_object().pk,
+        )  # fmt: skip
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _reloaded(self, record: RecordModel) -> Any:
@@ -252,7 +254,7 @@ class RecordViewSet(viewsets.ModelViewSet):
         )
         return Response({"results": result.results})
 
-    def run_bulk(self, *, ids: list[Any], action: str, changes: dict[str, Any]) -> records.BulkResult:
+    def run_bulk(self, *, ids: Sequence[Any], action: str, changes: dict[str, Any]) -> records.BulkResult:
         """The hook for a module whose records change through its own service (status machines, stamps)."""
         return records.records_bulk(
             model=self.model, org=self.request.org, actor=self.request.profile,  # type: ignore[attr-defined]

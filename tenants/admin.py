@@ -71,7 +71,7 @@ class OrgAdmin(ReadOnlyAdmin):
 
     @admin.display(description="active members", ordering="active_members")
     def member_count(self, org: Org) -> int:
-        return org.active_members  # type: ignore[attr-defined,no-any-return]
+        return org.active_members
 
     @admin.action(description="Suspend the selected organisations")
     def suspend_orgs(self, request: HttpRequest, queryset: QuerySet[Org]) -> None:

@@ -11,6 +11,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -87,7 +88,7 @@ def api_key_for_org(*, org: Org, key_id: object) -> ApiKey:
 
 
 @transaction.atomic
-def api_key_revoke(*, org: Org, key_id: object) -> ApiKey:
+def api_key_revoke(*, org: Org, key_id: Any) -> ApiKey:
     api_key = ApiKey.objects.select_for_update().filter(org=org, pk=key_id).first()
     if api_key is None:
         raise NotFound()

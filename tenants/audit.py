@@ -47,9 +47,8 @@ def audit_from_request(
 ) -> AuditEvent:
     """An org audit entry for this request's org, actor, IP and (if any) impersonating platform admin."""
     profile = getattr(request, "profile", None)
-    actor: Profile | User | None = profile or (
-        request.user if getattr(request.user, "is_authenticated", False) else None
-    )
+    user = getattr(request, "user", None)
+    actor: Profile | User | None = profile or (user if isinstance(user, User) else None)
     return audit_record(
         org=org or request.org,  # type: ignore[attr-defined]
         actor=actor,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
+from common.context import schema_connection
 from common.models import Profile
 from crm.celery import app
 from tenants.audit import audit_record, platform_audit_record
@@ -24,7 +25,7 @@ def org_purge(*, org_id: object) -> OrgDeletionRecord | None:
         return None
     if org.deletion_scheduled_for > timezone.now():
         return None
-    connection.set_schema_to_public()
+    schema_connection.set_schema_to_public()
     members = Profile.objects.filter(org=org)
     record = OrgDeletionRecord.objects.create(
         org_id=org.pk,

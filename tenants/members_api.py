@@ -18,8 +18,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.access import ADMINS, ALL_ROLES, OWNERS, Audience, RouteAccess, Scope
+from common.authentication import signed_in_user
 from common.errors import ApiError, NotFound
-from common.models import Profile
+from common.models import Profile, Role
 from common.throttling import Limit, client_ip, enforce, hashed_key
 from tenants import api_keys, invitations, members
 from tenants import members_serializers as s
@@ -110,7 +111,7 @@ class OrgDeletionCancelView(APIView):
 
     @extend_schema(request=None, responses={200: OpenApiResponse(description="Deletion cancelled.")})
     def post(self, request: Request, org_id: Any) -> Response:
-        org = members.org_deletion_cancel(org_id=org_id, user=request.user, ip=client_ip(request))
+        org = members.org_deletion_cancel(org_id=org_id, user=signed_in_user(request), ip=client_ip(request))
         return Response({"id": str(org.pk), "status": org.status})
 
 
@@ -131,7 +132,7 @@ class MemberListView(ListAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("search", str, description="Email or name contains."),
-            OpenApiParameter("role", str, enum=[choice for choice, _ in s.Role.choices]),
+            OpenApiParameter("role", str, enum=[choice for choice, _ in Role.choices]),
             OpenApiParameter("is_active", bool),
             OpenApiParameter("removed", bool, description="Include removed members (admins only)."),
         ]
@@ -265,7 +266,7 @@ class InvitationAcceptView(APIView):
     @extend_schema(request=s.InvitationTokenSerializer, responses={200: MembershipSerializer})
     def post(self, request: Request) -> Response:
         token = _valid_invitation_token(request)
-        profile = invitations.invitation_accept(token=token, user=request.user, ip=client_ip(request))
+        profile = invitations.invitation_accept(token=token, user=signed_in_user(request), ip=client_ip(request))
         return Response(MembershipSerializer(profile).data)
 
 

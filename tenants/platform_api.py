@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.access import Audience, RouteAccess, Scope
+from common.authentication import signed_in_user
 from common.errors import ApiError
 from common.models import Profile, User
 from common.throttling import client_ip
@@ -187,8 +188,8 @@ def _search_param(request: Request) -> str:
 
 def _org_detail_body(org_id: Any) -> dict[str, Any]:
     org = platform.platform_org_get(org_id=org_id)
-    org.record_counts = platform.org_record_counts([org])[org.pk]  # type: ignore[attr-defined]
-    return PlatformOrgDetailSerializer(org).data  # type: ignore[no-any-return]
+    org.record_counts = platform.org_record_counts([org])[org.pk]
+    return PlatformOrgDetailSerializer(org).data
 
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -251,7 +252,7 @@ class PlatformOrgSuspendView(APIView):
     )
     def post(self, request: Request, org_id: Any) -> Response:
         reason = _valid(SuspendRequestSerializer, request)["reason"]
-        platform.org_suspend(actor=request.user, org_id=org_id, reason=reason, ip=client_ip(request))
+        platform.org_suspend(actor=signed_in_user(request), org_id=org_id, reason=reason, ip=client_ip(request))
         return Response(_org_detail_body(org_id))
 
 
@@ -262,7 +263,7 @@ class PlatformOrgReactivateView(APIView):
         description="Only a suspended org: anything else is 409 `not_suspended` (or `org_deleting`).",
     )
     def post(self, request: Request, org_id: Any) -> Response:
-        platform.org_reactivate(actor=request.user, org_id=org_id, ip=client_ip(request))
+        platform.org_reactivate(actor=signed_in_user(request), org_id=org_id, ip=client_ip(request))
         return Response(_org_detail_body(org_id))
 
 
@@ -275,7 +276,7 @@ class PlatformOrgDeleteView(APIView):
     def post(self, request: Request, org_id: Any) -> Response:
         confirm = _valid(ConfirmDeletionSerializer, request)["confirm"]
         platform.org_deletion_schedule(
-            actor=request.user, org_id=org_id, confirm_slug=confirm, ip=client_ip(request)
+            actor=signed_in_user(request), org_id=org_id, confirm_slug=confirm, ip=client_ip(request)
         )
         return Response(_org_detail_body(org_id), status=status.HTTP_202_ACCEPTED)
 
@@ -287,7 +288,7 @@ class PlatformOrgDeleteCancelView(APIView):
         description="Back to `active`, or to `suspended` if the platform deleted a suspended org.",
     )
     def post(self, request: Request, org_id: Any) -> Response:
-        platform.org_deletion_unschedule(actor=request.user, org_id=org_id, ip=client_ip(request))
+        platform.org_deletion_unschedule(actor=signed_in_user(request), org_id=org_id, ip=client_ip(request))
         return Response(_org_detail_body(org_id))
 
 
@@ -300,7 +301,9 @@ class PlatformOrgImpersonateView(APIView):
     )
     def post(self, request: Request, org_id: Any) -> Response:
         data = _valid(ImpersonateRequestSerializer, request)
-        started = platform.impersonation_start(actor=request.user, org_id=org_id, ip=client_ip(request), **data)
+        started = platform.impersonation_start(
+            actor=signed_in_user(request), org_id=org_id, ip=client_ip(request), **data
+        )
         body = {
             "access": started.access,
             "expires_at": started.expires_at,
@@ -338,7 +341,7 @@ class PlatformUserListView(ListAPIView):
 
 
 def _user_detail_body(user_id: Any) -> dict[str, Any]:
-    return PlatformUserDetailSerializer(platform.platform_user_get(user_id=user_id)).data  # type: ignore[no-any-return]
+    return PlatformUserDetailSerializer(platform.platform_user_get(user_id=user_id)).data
 
 
 class PlatformUserDetailView(APIView):
@@ -354,14 +357,14 @@ class PlatformUserDeactivateView(APIView):
         description="Every token of the user dies at once. Your own account: 409 `cannot_deactivate_self`.",
     )
     def post(self, request: Request, user_id: Any) -> Response:
-        platform.user_deactivate(actor=request.user, user_id=user_id, ip=client_ip(request))
+        platform.user_deactivate(actor=signed_in_user(request), user_id=user_id, ip=client_ip(request))
         return Response(_user_detail_body(user_id))
 
 
 class PlatformUserReactivateView(APIView):
     @extend_schema(request=None, responses={200: PlatformUserDetailSerializer})
     def post(self, request: Request, user_id: Any) -> Response:
-        platform.user_reactivate(actor=request.user, user_id=user_id, ip=client_ip(request))
+        platform.user_reactivate(actor=signed_in_user(request), user_id=user_id, ip=client_ip(request))
         return Response(_user_detail_body(user_id))
 
 

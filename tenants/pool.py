@@ -12,6 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
+from common.context import schema_connection
 from common.tasks import enqueue
 from crm.celery import app
 from tenants.models import Org, OrgStatus, schema_name_for
@@ -98,13 +99,13 @@ def pool_claim(*, name: str, slug: str) -> Org | None:
 @transaction.atomic
 def pool_member_create() -> Org:
     """A pooled org and its schema, made by the normal migrate path (on Citus that is what shards its tables)."""
-    connection.set_schema_to_public()
+    schema_connection.set_schema_to_public()
     org = Org(name=POOL_NAME, status=OrgStatus.POOLED)
     org.schema_name = schema_name_for(org.pk)
     org.slug = f"{POOL_SLUG_PREFIX}{org.pk.hex}"
     org.save()
     org.create_schema(check_if_exists=True, verbosity=0)
-    connection.set_schema_to_public()
+    schema_connection.set_schema_to_public()
     return org
 
 
@@ -127,7 +128,7 @@ def pool_fill(*, size: int) -> int:
     Every pooled row counts, current or not: a stale one becomes current at the next `migrate_schemas`, and
     counting it keeps the pool from growing past its size after a deploy.
     """
-    connection.set_schema_to_public()
+    schema_connection.set_schema_to_public()
     with _top_up_lock() as acquired:
         if not acquired:
             return 0

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
+from common.context import schema_connection
 from tenants.models import Org, OrgStatus, schema_name_for
 from tenants.pool import pool_claim, pool_top_up_enqueue, schema_is_current
 
@@ -62,7 +63,7 @@ def _clone_template_schema(org: Org) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLONE_LOCK_KEY])
     CloneSchema().clone_schema(template_schema, org.schema_name)
-    connection.set_schema_to_public()
+    schema_connection.set_schema_to_public()
     return True
 
 
@@ -95,7 +96,7 @@ def org_create(*, name: str, slug: str | None = None, status: str = OrgStatus.AC
     template on plain PostgreSQL, and to running the migrations on Citus or when the template lags.
     """
     name = name.strip()
-    connection.set_schema_to_public()
+    schema_connection.set_schema_to_public()
     if status == OrgStatus.ACTIVE:
         pool_top_up_enqueue()
         claimed = _with_free_slug(slug, name, lambda free: pool_claim(name=name, slug=free))
@@ -105,7 +106,7 @@ def org_create(*, name: str, slug: str | None = None, status: str = OrgStatus.AC
     org = _with_free_slug(slug, name, lambda free: _org_insert(name=name, slug=free, status=status))
     if status != OrgStatus.ACTIVE or not _clone_template_schema(org):
         _migrate_new_schema(org)
-    connection.set_schema_to_public()
+    schema_connection.set_schema_to_public()
     return org
 
 
@@ -119,5 +120,5 @@ def template_ensure() -> Org:
             template.save()
     if not schema_exists(schema_name):
         _migrate_new_schema(template)
-        connection.set_schema_to_public()
+        schema_connection.set_schema_to_public()
     return template

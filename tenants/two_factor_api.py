@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.access import Audience, RouteAccess, Scope
+from common.authentication import signed_in_user
 from common.throttling import client_ip
 from tenants import two_factor
 from tenants.serializers import LoginResponseSerializer, TokenPairSerializer
@@ -86,13 +87,13 @@ def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
 class TwoFactorStatusView(APIView):
     @extend_schema(responses={200: TwoFactorStatusSerializer})
     def get(self, request: Request) -> Response:
-        return Response(TwoFactorStatusSerializer(two_factor.two_factor_status(user=request.user)).data)
+        return Response(TwoFactorStatusSerializer(two_factor.two_factor_status(user=signed_in_user(request))).data)
 
 
 class TwoFactorEnrolView(APIView):
     @extend_schema(request=None, responses={200: TwoFactorEnrolmentSerializer})
     def post(self, request: Request) -> Response:
-        enrolment = two_factor.two_factor_enrol(user=request.user)
+        enrolment = two_factor.two_factor_enrol(user=signed_in_user(request))
         body = {
             "secret": enrolment.secret,
             "otpauth_uri": enrolment.otpauth_uri,
@@ -104,7 +105,7 @@ class TwoFactorEnrolView(APIView):
 class TwoFactorQrView(APIView):
     @extend_schema(operation_id="auth_2fa_qr_png", responses={(200, "image/png"): OpenApiTypes.BINARY})
     def get(self, request: Request) -> HttpResponse:
-        png = two_factor.pending_qr_png(user=request.user)
+        png = two_factor.pending_qr_png(user=signed_in_user(request))
         response = HttpResponse(png, content_type="image/png")
         response["Cache-Control"] = "no-store"  # it carries the secret
         return response
@@ -118,7 +119,9 @@ class TwoFactorConfirmView(APIView):
     @extend_schema(request=TwoFactorCodeSerializer, responses={200: TwoFactorConfirmedSerializer})
     def post(self, request: Request) -> Response:
         code = _valid(TwoFactorCodeSerializer, request)["code"]
-        confirmation = two_factor.two_factor_confirm(user=request.user, code=code, ip=client_ip(request))
+        confirmation = two_factor.two_factor_confirm(
+            user=signed_in_user(request), code=code, ip=client_ip(request)
+        )
         return Response({"recovery_codes": confirmation.recovery_codes, "tokens": confirmation.tokens})
 
 
@@ -126,7 +129,9 @@ class TwoFactorDisableView(APIView):
     @extend_schema(request=TwoFactorCodeOrRecoverySerializer, responses={200: TwoFactorDisabledSerializer})
     def post(self, request: Request) -> Response:
         code = _valid(TwoFactorCodeOrRecoverySerializer, request)["code"]
-        still_required = two_factor.two_factor_disable(user=request.user, code=code, ip=client_ip(request))
+        still_required = two_factor.two_factor_disable(
+            user=signed_in_user(request), code=code, ip=client_ip(request)
+        )
         return Response({"orgs_requiring_two_factor": still_required})
 
 
@@ -135,7 +140,7 @@ class TwoFactorRecoveryCodesView(APIView):
     def post(self, request: Request) -> Response:
         code = _valid(TwoFactorCodeOrRecoverySerializer, request)["code"]
         codes = two_factor.two_factor_recovery_codes_regenerate(
-            user=request.user, code=code, ip=client_ip(request)
+            user=signed_in_user(request), code=code, ip=client_ip(request)
         )
         return Response({"recovery_codes": codes})
 

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.authentication import signed_in_user
 from common.models import User
 from common.throttling import Limit, client_ip, enforce, hashed_key
 from tenants import serializers, services
@@ -108,11 +109,11 @@ class PasswordChangeView(APIView):
     def post(self, request: Request) -> Response:
         data = serializers.PasswordChangeRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        tokens = services.password_change(user=request.user, **data.validated_data)
+        tokens = services.password_change(user=signed_in_user(request), **data.validated_data)
         return Response(tokens)
 
 
 class MeView(APIView):
     @extend_schema(responses={200: serializers.MeSerializer})
     def get(self, request: Request) -> Response:
-        return Response(_me_payload(request.user))
+        return Response(_me_payload(signed_in_user(request)))

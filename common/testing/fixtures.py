@@ -158,7 +158,7 @@ def celery_worker_process(_cast_ids: _CastIds) -> Iterator[Any]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "crm.settings.test",
         "DATABASE_URL": database_url_for_subprocess(),
-        "REDIS_URL": settings.REDIS_URL,
+        "REDIS_URL": str(settings.REDIS_URL),
     }
     command = [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool", "solo", "--loglevel", "WARNING"]
     command += ["--include", "tests.worker_tasks", "--without-gossip", "--without-mingle", "--without-heartbeat"]
