@@ -132,11 +132,7 @@ def _move_timeline(org: Org, model: type, from_id: Any, to_id: Any) -> None:
 
 
 def _contacts_move_company(*, org: Org, actor: Profile, gone: RecordModel, kept: RecordModel) -> int:
-    moved = 0
-    for contact in Contact.objects.for_org(org).filter(company_id=gone.pk).select_for_update():
-        records.apply_changes(contact, actor, {"company": kept})
-        moved += 1
-    return moved
+    return records.references_move(model=Contact, org=org, actor=actor, gone=gone, kept=kept)
 
 
 # Every other record that can point at a contact or a company, by module. Each mover re-points all of its
