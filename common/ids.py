@@ -7,6 +7,9 @@ import threading
 import time
 import uuid
 
+# A canonical UUID in a URL route: anything else is not a route at all (a 404), never a database error.
+UUID_ROUTE_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
 _lock = threading.Lock()
 _last_ms = 0
 _counter = 0

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from common import export, records
 from common.access import ADMINS, ALL_ROLES, WRITERS, RouteAccess, Scope
+from common.ids import UUID_ROUTE_PATTERN
 from common.models import RecordModel
 from common.pagination import FeedCursorPagination
 from common.visibility import visible_records
@@ -101,8 +102,7 @@ class JsonUnlessStreamed(BaseContentNegotiation):
 
 class RecordViewSet(viewsets.ModelViewSet):
     model: ClassVar[type[RecordModel]]
-    # Ids are UUIDs: anything else is not a route at all (a 404), never a database error.
-    lookup_value_regex = "[0-9a-fA-F-]{36}"
+    lookup_value_regex = UUID_ROUTE_PATTERN
     # The serializer validating bulk `changes` (a partial update of these fields only).
     bulk_fields: ClassVar[tuple[str, ...]] = ("assigned_to", "tags")
 

@@ -22,8 +22,6 @@ from common.visibility import visible_records
 from deals import filters, pipeline_services, selectors, serializers, services
 from deals.models import Deal, Pipeline
 
-UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
-
 
 class DealViewSet(RecordViewSet):
     model = Deal
@@ -35,8 +33,6 @@ class DealViewSet(RecordViewSet):
     # Every bulk change goes through deal_update (see bulk). `pipeline` stays out: a bulk stage move stays
     # inside each deal's own pipeline.
     bulk_fields = ("tags", "expected_close_date", "owner", "assigned_to", "stage", "lost_reason")
-    # A malformed id is the same 404 as an unknown one, not a database error.
-    lookup_value_regex = UUID_PATTERN
 
     def narrow_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.select_related("stage", "pipeline", "contact", "company")

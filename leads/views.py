@@ -14,15 +14,13 @@ from rest_framework.views import APIView
 
 from common.context import org_context
 from common.errors import ApiError
-from common.ids import uuid7
+from common.ids import UUID_ROUTE_PATTERN, uuid7
 from common.middleware import api_key_header
 from common.records import record_etag
 from common.throttling import Limit, client_ip, enforce
 from common.viewsets import RecordViewSet
 from leads import filters, serializers, services
 from leads.models import Lead, WebForm
-
-UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
 class LeadViewSet(RecordViewSet):
@@ -33,7 +31,6 @@ class LeadViewSet(RecordViewSet):
     ordering_fields = ["created_at", "updated_at", "last_name", "first_name", "company_name", "status", "rating",
                        "estimated_value", "next_follow_up_at", "converted_at"]  # fmt: skip
     bulk_fields = ("assigned_to", "tags", "status", "source", "rating", "next_follow_up_at")
-    lookup_value_regex = UUID_PATTERN
 
     def create_record(self, data: dict[str, Any]) -> Any:
         return services.lead_create(org=self.request.org, actor=self.request.profile, data=data)  # type: ignore[attr-defined]
@@ -99,7 +96,7 @@ class WebFormViewSet(
     """Admins manage the org's public web-to-lead forms; a form's token is shown only when it is issued."""
 
     serializer_class = serializers.WebFormSerializer
-    lookup_value_regex = UUID_PATTERN
+    lookup_value_regex = UUID_ROUTE_PATTERN
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
