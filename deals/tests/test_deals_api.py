@@ -16,6 +16,7 @@ from common.context import org_context
 from common.ids import uuid7
 from common.reassign import reassign_open_records
 from common.testing.fixtures import Cast, client_for
+from common.testing.isolation import assert_foreign_ids_find_nothing
 from common.testing.queries import assert_flat_query_count
 from contacts.models import Company, Contact
 from deals.models import Deal, Pipeline, Stage
@@ -765,22 +766,6 @@ def test_bulk_caps_ids_at_500(cast: Cast) -> None:
 # --- lists -----------------------------------------------------------------------------------------------------
 
 
-EMPTY_PAGE = {"count": 0, "next": None, "previous": None, "results": []}
-FILTER_RANDOM_ID = "00000000-0000-7000-8000-00000000abcd"
-
-
-def _assert_foreign_ids_find_nothing(client, url: str, foreign_ids: dict[str, object]) -> None:
-    """Another org's id finds nothing, exactly like a random one; a malformed one is a 400 in the envelope."""
-    assert client.get(url).json()["count"] > 0  # so an empty answer below means something
-    for name, foreign_id in foreign_ids.items():
-        foreign, random = client.get(url, {name: str(foreign_id)}), client.get(url, {name: FILTER_RANDOM_ID})
-        assert (foreign.status_code, foreign.json()) == (200, EMPTY_PAGE), name
-        assert (random.status_code, random.json()) == (200, EMPTY_PAGE), name
-        malformed = client.get(url, {name: "not-a-uuid"})
-        error = {"code": "invalid", "detail": "Enter a valid UUID."}
-        assert (malformed.status_code, malformed.json()) == (400, {**error, "fields": {name: [error]}}), name
-
-
 def test_filtering_by_another_orgs_ids_finds_nothing_exactly_like_a_random_id(cast: Cast) -> None:
     contact, company = _contact(cast, cast.org_b, first_name="Bea"), _company(cast, cast.org_b, name="Bravo Co")
     foreign = _deal(cast, cast.org_b, owner=cast.other_owner, assigned_to=[cast.other_owner.pk], contact=contact,
@@ -788,7 +773,7 @@ def test_filtering_by_another_orgs_ids_finds_nothing_exactly_like_a_random_id(ca
     _deal(cast, name="Ours", owner=cast.owner)
     client = client_for(cast.owner)
 
-    _assert_foreign_ids_find_nothing(
+    assert_foreign_ids_find_nothing(
         client,
         DEALS,
         {"pipeline": foreign.pipeline_id, "stage": foreign.stage_id, "owner": cast.other_owner.pk,
@@ -797,7 +782,7 @@ def test_filtering_by_another_orgs_ids_finds_nothing_exactly_like_a_random_id(ca
     )  # fmt: skip
     # The summary names its pipeline: another org's is the same field error as a random one.
     summary_foreign = client.get(f"{DEALS}summary/", {"pipeline": str(foreign.pipeline_id)})
-    summary_random = client.get(f"{DEALS}summary/", {"pipeline": FILTER_RANDOM_ID})
+    summary_random = client.get(f"{DEALS}summary/", {"pipeline": RANDOM_ID})
     assert (summary_foreign.status_code, summary_random.status_code) == (400, 400)
     assert summary_foreign.json() == {
         "code": "does_not_exist",
@@ -811,7 +796,7 @@ def test_filtering_by_another_orgs_ids_finds_nothing_exactly_like_a_random_id(ca
             ]
         },
     }
-    assert summary_random.json()["detail"] == f'Invalid pk "{FILTER_RANDOM_ID}" - object does not exist.'
+    assert summary_random.json()["detail"] == f'Invalid pk "{RANDOM_ID}" - object does not exist.'
 
 
 def test_filters_cover_pipeline_stage_kind_people_links_amounts_and_dates(cast: Cast) -> None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from cases.models import Case
 from common.context import org_context
 from common.testing.fixtures import Cast, client_for
+from common.testing.isolation import assert_foreign_ids_find_nothing
 from common.testing.queries import assert_flat_query_count
 from contacts.models import Contact
 from tasks.models import Task
@@ -416,22 +417,6 @@ def test_viewer_gets_403_on_bulk(cast: Cast) -> None:
 # --- lists ----------------------------------------------------------------------------------------------------
 
 
-EMPTY_PAGE = {"count": 0, "next": None, "previous": None, "results": []}
-FILTER_RANDOM_ID = "00000000-0000-7000-8000-00000000abcd"
-
-
-def _assert_foreign_ids_find_nothing(client, url: str, foreign_ids: dict[str, object]) -> None:
-    """Another org's id finds nothing, exactly like a random one; a malformed one is a 400 in the envelope."""
-    assert client.get(url).json()["count"] > 0  # so an empty answer below means something
-    for name, foreign_id in foreign_ids.items():
-        foreign, random = client.get(url, {name: str(foreign_id)}), client.get(url, {name: FILTER_RANDOM_ID})
-        assert (foreign.status_code, foreign.json()) == (200, EMPTY_PAGE), name
-        assert (random.status_code, random.json()) == (200, EMPTY_PAGE), name
-        malformed = client.get(url, {name: "not-a-uuid"})
-        error = {"code": "invalid", "detail": "Enter a valid UUID."}
-        assert (malformed.status_code, malformed.json()) == (400, {**error, "fields": {name: [error]}}), name
-
-
 def test_filtering_by_another_orgs_ids_finds_nothing_exactly_like_a_random_id(cast: Cast) -> None:
     contact = _contact(cast, cast.org_b, first_name="Bea")
     _task(
@@ -439,7 +424,7 @@ def test_filtering_by_another_orgs_ids_finds_nothing_exactly_like_a_random_id(ca
     )
     _task(cast, title="Ours", assigned_to=[cast.owner.pk])
 
-    _assert_foreign_ids_find_nothing(
+    assert_foreign_ids_find_nothing(
         client_for(cast.owner),
         TASKS,
         {"related_id": contact.pk, "assigned_to": cast.other_owner.pk, "created_by": cast.other_owner.pk},
