@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-EMPTY_PAGE = {"count": 0, "next": None, "previous": None, "results": []}
+EMPTY_PAGE: dict[str, Any] = {"count": 0, "next": None, "previous": None, "results": []}
 RANDOM_ID = "00000000-0000-7000-8000-00000000abcd"
 
 
