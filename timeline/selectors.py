@@ -178,8 +178,3 @@ def timeline_page(
     ]  # fmt: skip
     entries.sort(key=lambda entry: (entry["created_at"], entry["id"]), reverse=True)
     return entries[:limit], len(entries) > limit
-
-
-def timeline_for(record: Any, limit: int = 200) -> list[dict[str, Any]]:
-    """The newest `limit` entries of one record's timeline (see timeline_page)."""
-    return timeline_page(record, limit=limit)[0]

@@ -12,7 +12,7 @@ from common.testing.fixtures import Cast, client_for
 from contacts.models import Contact
 from timeline.markdown import mentioned_ids, sanitize_markdown
 from timeline.models import ActivityEntry, Attachment, Comment, Notification
-from timeline.selectors import target_models, timeline_for
+from timeline.selectors import target_models, timeline_page
 from timeline.services import timeline_target_move, timeline_target_purge
 from timeline.tests.factories import make_contact, target_of
 
@@ -59,7 +59,7 @@ def test_every_timeline_entry_has_the_same_keys_with_what_each_kind_needs(cast: 
     contact, _, _ = _contact_with_history(cast)
 
     with org_context(cast.org_a):
-        entries = timeline_for(contact)
+        entries = timeline_page(contact)[0]
 
     assert all(set(entry) == BASE_KEYS | EXTRA_KEYS for entry in entries)
     by_kind = {entry["kind"]: entry for entry in reversed(entries)}  # the newest of each kind
@@ -86,7 +86,7 @@ def test_a_deleted_comment_stays_on_the_timeline_as_an_empty_tombstone(cast: Cas
     client.delete(f"/api/timeline/comments/{created['id']}/")
 
     with org_context(cast.org_a):
-        entries = timeline_for(contact)
+        entries = timeline_page(contact)[0]
     comments = [e for e in entries if e["kind"] == "comment"]
     verbs = [e["verb"] for e in entries if e["kind"] == "activity"]
 
@@ -134,8 +134,8 @@ def test_moving_a_timeline_takes_comments_along_to_the_kept_record(cast: Cast) -
         timeline_target_move(org=cast.org_a, target_type="contacts.contact", from_id=gone.pk, to_id=kept.pk)
 
     with org_context(cast.org_a):
-        assert [e["body"] for e in timeline_for(kept) if e["kind"] == "comment"] == ["History"]
-        assert timeline_for(gone) == []
+        assert [e["body"] for e in timeline_page(kept)[0] if e["kind"] == "comment"] == ["History"]
+        assert timeline_page(gone)[0] == []
 
 
 # --- Sanitising -------------------------------------------------------------------------------------------
