@@ -1,4 +1,4 @@
-# Keystone CRM. `make run` starts the whole product; `make test` runs lint, types, migration checks and the suite.
+# Keystone CRM. `make run` starts the whole product; `make test` runs lint, layers, types, migration checks and the suite.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -32,7 +32,8 @@ test: $(DEV_DEPS) lint pytest
 lint: $(DEV_DEPS)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(TYPECHECK_ENV) $(VENV)/bin/mypy common tenants
+	$(VENV)/bin/lint-imports
+	$(TYPECHECK_ENV) $(VENV)/bin/mypy .
 
 fmt: $(DEV_DEPS)
 	$(VENV)/bin/ruff check --fix .

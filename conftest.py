@@ -1,6 +1,6 @@
 """Root pytest configuration: shared fixtures, and no embedded server left running after the session."""
 
-pytest_plugins = ["common.testing.fixtures"]
+pytest_plugins = ["tenants.testing.fixtures"]
 
 
 def pytest_unconfigure(config) -> None:

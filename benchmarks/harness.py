@@ -19,7 +19,9 @@ def setup() -> None:
     call_command("migrate_schemas", interactive=False, verbosity=0)
 
     from common.access import ALL_ROLES, Audience, RouteAccess, Scope
-    from crm.access import ROUTES
+    from common.registry import route_table
+
+    ROUTES = route_table()
 
     ROUTES["bench-public"] = RouteAccess(Scope.PUBLIC, {"GET": Audience.AUTHENTICATED})
     ROUTES["bench-tenant"] = RouteAccess(Scope.TENANT, {"GET": ALL_ROLES})

@@ -139,9 +139,9 @@ def _setup(extra_apps: int) -> None:
 
     # No worker listens here: sign-up's after-commit tasks (pool top-up, mail) are dropped, not queued into
     # the development broker. Publishing one costs well under a millisecond.
-    import common.tasks
+    import tenants.pipeline.tasks
 
-    common.tasks.dispatch = lambda task, args, kwargs, schema_name: None
+    tenants.pipeline.tasks.dispatch = lambda task, args, kwargs, schema_name: None
     # The empty-pool fallback is measured on purpose; its warning would only interleave with the numbers.
     logging.getLogger("crm.tenants").setLevel(logging.ERROR)
 

@@ -32,10 +32,10 @@ ORG_SLUG = "bench-records"
 def _ensure_data(leads: int, other_orgs: int) -> dict[str, Any]:
     from common.context import org_context
     from common.models import Profile, Role, User
-    from common.testing.fixtures import access_token_for
     from leads.models import Lead
     from tenants.models import Org, OrgStatus
     from tenants.provisioning import org_create
+    from tenants.testing.fixtures import access_token_for
     from timeline.models import ActivityEntry
 
     started = time.perf_counter()

@@ -17,11 +17,11 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from common.context import org_context
-    from common.middleware import resolve_org_request
     from common.models import Profile, Role, User
-    from common.testing.fixtures import access_token_for
     from tenants.models import Org
+    from tenants.pipeline.middleware import resolve_org_request
     from tenants.provisioning import org_create
+    from tenants.testing.fixtures import access_token_for
 
     org = Org.objects.filter(slug="bench-agency").first() or org_create(name="Bench Agency", slug="bench-agency")
     user = User.objects.filter(email="bench@bench.test").first()

@@ -1,15 +1,13 @@
 """Support cases."""
 
-from django.apps import AppConfig
+from common import registry
 
 
-class CasesConfig(AppConfig):
+class CasesConfig(registry.ModuleConfig):
     name = "cases"
     verbose_name = "Support cases"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from cases.services import reassign_open_records
-        from common.reassign import register_reassigner
-
-        register_reassigner("cases", reassign_open_records)
+    record_apis = (registry.RecordApi("cases", "cases.views.CaseViewSet"),)
+    reassign = "cases.services.reassign_open_records"
+    reference_mover = "cases.merge.case_references_move"
+    demo_seeder = "cases.demo.seed"

@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from cases.models import Case
-from common.demo import DemoContext
 from contacts.models import Contact
+from demo.context import DemoContext
 
 SUBJECTS = [
     "Lease renewal question",

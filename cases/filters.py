@@ -1,42 +1,15 @@
-"""List filters for cases, and ordering that sorts priorities by urgency rather than alphabetically."""
+"""List filters for cases."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import django_filters
-from django.db.models import Case as CaseWhen
-from django.db.models import IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.utils import timezone
-from rest_framework.filters import OrderingFilter
 
 from cases.models import FINISHED_STATUSES, Case, CasePriority, CaseStatus, CaseType
-from common.filters import AnyOfFilter, RecordFilterSet
-
-
-class RankedOrderingFilter(OrderingFilter):
-    """`?ordering=` where the view's `ordering_ranks` ({field: [values, lowest first]}) sorts a choice field
-    by rank, and the primary key breaks ties so a row never shows up on two pages."""
-
-    def filter_queryset(self, request: Any, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
-        ordering = self.get_ordering(request, queryset, view)
-        if not ordering:
-            return queryset
-        ranks: dict[str, Sequence[str]] = getattr(view, "ordering_ranks", {})
-        terms = [self._ranked(term, ranks) for term in ordering]
-        if not any(term in ("id", "-id") for term in ordering):
-            terms.append("id")
-        return queryset.order_by(*terms)
-
-    @staticmethod
-    def _ranked(term: str, ranks: dict[str, Sequence[str]]) -> Any:
-        name = term.lstrip("-")
-        if name not in ranks:
-            return term
-        whens = [When(**{name: value}, then=Value(rank)) for rank, value in enumerate(ranks[name])]
-        rank = CaseWhen(*whens, default=Value(len(whens)), output_field=IntegerField())
-        return rank.desc() if term.startswith("-") else rank.asc()
+from records.filters import AnyOfFilter, RecordFilterSet
 
 
 class CaseFilter(RecordFilterSet):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from cases.models import Case
-from common import records
 from common.models import Profile, RecordModel
+from records import services as records
 from tenants.models import Org
 
 

@@ -7,9 +7,9 @@ from typing import Any
 from rest_framework import serializers
 
 from cases.models import Case
-from common.fields import OrgScopedRelatedField
-from common.serializers import RECORD_FIELDS, RECORD_READ_ONLY, RecordSerializer
 from contacts.models import Company, Contact
+from records.fields import OrgScopedRelatedField
+from records.serializers import RECORD_FIELDS, RECORD_READ_ONLY, RecordSerializer
 
 
 class KeptLinkRelatedField(OrgScopedRelatedField):

@@ -19,16 +19,15 @@ Timestamps:
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from cases.models import FINISHED_STATUSES, Case, CaseStatus
-from common import records
 from common.errors import Conflict
 from common.models import Profile
+from records import services as records
 from tenants.models import Org
 
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -72,37 +71,22 @@ def case_create(*, org: Org, actor: Profile, data: dict[str, Any]) -> Case:
     with transaction.atomic():
         status = data.get("status", CaseStatus.NEW)
         data = {**data, **case_transition_stamps(case=None, new_status=status, now=timezone.now())}
-        return records.record_create(model=Case, org=org, actor=actor, data=data)  # type: ignore[return-value]
+        return records.record_create(model=Case, org=org, actor=actor, data=data)
 
 
-def _answered_by_record_update(case: Case, if_match: str | None) -> bool:
-    """A stale If-Match or an archived case: record_update's 412/409 comes before any status rule."""
-    stale = if_match is not None and if_match.strip() not in (records.record_etag(case), "*")
-    return stale or case.archived_at is not None
+def case_change(*, org: Org, actor: Profile, record: Case, data: dict[str, Any]) -> None:
+    """The case rules on a locked case (a PATCH or one case of a bulk): a status move follows the transition
+    table and stamps first_response_at, resolved_at and closed_at."""
+    if "status" in data:
+        data = {**data, **case_transition_stamps(case=record, new_status=data["status"], now=timezone.now())}
+    records.apply_changes(record, actor, data)
 
 
-def case_update(*, org: Org, actor: Profile, record_id: Any, data: dict[str, Any], if_match: str | None) -> Case:
-    with transaction.atomic():
-        case = records.lock_record(Case, org=org, actor=actor, record_id=record_id)
-        if "status" in data and not _answered_by_record_update(case, if_match):
-            data = {**data, **case_transition_stamps(case=case, new_status=data["status"], now=timezone.now())}
-        return records.record_update(  # type: ignore[return-value]
-            model=Case, org=org, actor=actor, record_id=record_id, data=data, if_match=if_match
-        )
-
-
-def cases_bulk(
-    *, org: Org, actor: Profile, ids: Iterable[Any], action: str, changes: dict[str, Any]
-) -> records.BulkResult:
-    """The kernel's bulk, with every case changed through case_update: a status move follows the transition
-    table and stamps first_response_at, resolved_at and closed_at exactly as a single write does. A case that
-    breaks a rule is reported `invalid` with the rule's code and keeps every field; the others are changed."""
-
-    def update(record: Case, data: dict[str, Any]) -> None:
-        case_update(org=org, actor=actor, record_id=record.pk, data=data, if_match=None)
-
-    return records.records_bulk(
-        model=Case, org=org, actor=actor, ids=ids, action=action, changes=changes, update=update
+def case_update(
+    *, org: Org, actor: Profile, record_id: Any, data: dict[str, Any], if_match: str | None = None
+) -> Case:
+    return records.record_update(
+        model=Case, org=org, actor=actor, record_id=record_id, data=data, if_match=if_match, change=case_change
     )
 
 

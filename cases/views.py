@@ -9,14 +9,15 @@ from rest_framework.filters import SearchFilter
 
 from cases import filters, serializers, services
 from cases.models import Case, CasePriority
-from common.viewsets import RecordViewSet
+from records.filters import RankedOrderingFilter
+from records.viewsets import RecordViewSet
 
 
-class CaseViewSet(RecordViewSet):
+class CaseViewSet(RecordViewSet[Case]):
     model = Case
     serializer_class = serializers.CaseSerializer
     filterset_class = filters.CaseFilter
-    filter_backends = [DjangoFilterBackend, SearchFilter, filters.RankedOrderingFilter]
+    filter_backends = [DjangoFilterBackend, SearchFilter, RankedOrderingFilter]
     # The subject, and who it is about: the contact's name and email and the company's name (all trigram-indexed).
     search_fields = ["subject", "contact__email", "contact__first_name", "contact__last_name", "company__name"]
     ordering_fields = [
@@ -32,26 +33,14 @@ class CaseViewSet(RecordViewSet):
         "closed_at",
     ]
     ordering_ranks = {"priority": CasePriority.values}
-    # Every bulk change goes through case_update (see bulk), so a status move keeps its rules and timestamps.
+    # Every bulk change goes through case_change, so a status move keeps its rules and timestamps.
     bulk_fields = ("assigned_to", "tags", "status", "priority", "type", "due_at")
 
     def narrow_queryset(self, queryset: Any) -> Any:
         return queryset.select_related("contact", "company")
 
-    def create_record(self, data: dict[str, Any]) -> Any:
-        return services.case_create(org=self.request.org, actor=self.request.profile, data=data)  # type: ignore[attr-defined]
+    def create_record(self, data: dict[str, Any]) -> Case:
+        return services.case_create(org=self.org, actor=self.actor, data=data)
 
-    def update_record(self, record_id: Any, data: dict[str, Any], if_match: str | None) -> Any:
-        return services.case_update(
-            org=self.request.org,  # type: ignore[attr-defined]
-            actor=self.request.profile,  # type: ignore[attr-defined]
-            record_id=record_id,
-            data=data,
-            if_match=if_match,
-        )
-
-    def run_bulk(self, *, ids: list[Any], action: str, changes: dict[str, Any]) -> Any:
-        return services.cases_bulk(
-            org=self.request.org, actor=self.request.profile,  # type: ignore[attr-defined]
-            ids=ids, action=action, changes=changes,
-        )  # fmt: skip
+    def change_record(self, *, org: Any, actor: Any, record: Case, data: dict[str, Any]) -> None:
+        services.case_change(org=org, actor=actor, record=record, data=data)

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from common.models import Role
+from common.roles import Role
 
 
 class Scope(enum.StrEnum):
@@ -52,9 +52,3 @@ def lookup(table: Mapping[str, RouteAccess], view_name: str) -> RouteAccess | No
             return entry
         namespace, _, _ = namespace.rpartition(":")
     return None
-
-
-def route_access(view_name: str) -> RouteAccess | None:
-    from crm.access import ROUTES
-
-    return lookup(ROUTES, view_name)

@@ -13,7 +13,6 @@ class CommonConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from common import signals  # noqa: F401
         from common.embedded import describe_url
 
         database = "embedded PostgreSQL" if settings.DATABASE_IS_EMBEDDED else "PostgreSQL"

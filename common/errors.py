@@ -50,6 +50,11 @@ class Conflict(ApiError):
     default_detail = "The request conflicts with the current state of the resource."
 
 
+def field_error(name: str, code: str, detail: str, *, status_code: int | None = None) -> ApiError:
+    """An error about one field of the request, in the envelope's `fields` as well."""
+    return ApiError(detail, code=code, status_code=status_code, fields={name: [{"code": code, "detail": detail}]})
+
+
 def envelope(code: str, detail: str, fields: FieldErrors | None = None) -> dict[str, Any]:
     return {"code": code, "detail": detail, "fields": fields or {}}
 

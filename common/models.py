@@ -13,14 +13,9 @@ from django.utils import timezone
 
 from common.context import require_active_org
 from common.ids import uuid7
+from common.roles import Role
 
-
-class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    ADMIN = "admin", "Admin"
-    MANAGER = "manager", "Manager"
-    MEMBER = "member", "Member"
-    VIEWER = "viewer", "Viewer"
+__all__ = ["BaseModel", "Profile", "RecordModel", "RecoveryCode", "Role", "User"]
 
 
 class UserManager(BaseUserManager["User"]):

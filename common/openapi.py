@@ -6,7 +6,8 @@ from typing import Any
 
 from django.urls import resolve
 
-from common.access import Scope, route_access
+from common.access import Scope
+from common.registry import route_access
 
 ORG_HEADER = {
     "name": "org",
@@ -38,17 +39,3 @@ def declare_org_header(result: dict[str, Any], generator: Any, **kwargs: Any) ->
             if not any(p.get("name") == "org" and p.get("in") == "header" for p in parameters):
                 parameters.insert(0, dict(ORG_HEADER))
     return result
-
-
-try:
-    from drf_spectacular.extensions import OpenApiAuthenticationExtension
-
-    class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
-        target_class = "common.authentication.BearerTokenAuthentication"
-        name = "bearerAuth"
-
-        def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-            return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-
-except ImportError:  # pragma: no cover - drf-spectacular is a hard dependency
-    pass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.demo import COMPANY_KINDS, COMPANY_WORDS, FIRST_NAMES, LAST_NAMES, DemoContext
 from contacts.models import Company, Contact
+from demo.context import COMPANY_KINDS, COMPANY_WORDS, FIRST_NAMES, LAST_NAMES, DemoContext
 
 INDUSTRIES = [
     "Commercial real estate",

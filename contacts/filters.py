@@ -2,8 +2,8 @@
 
 import django_filters
 
-from common.filters import RecordFilterSet
 from contacts.models import Company, Contact
+from records.filters import RecordFilterSet
 
 
 class CompanyFilter(RecordFilterSet):

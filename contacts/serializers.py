@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from common.fields import OrgScopedRelatedField
-from common.serializers import RECORD_FIELDS, RECORD_READ_ONLY, RecordSerializer
 from contacts.models import Company, Contact
+from records.fields import OrgScopedRelatedField
+from records.serializers import RECORD_FIELDS, RECORD_READ_ONLY, RecordSerializer
 
 __all__ = ["RECORD_FIELDS", "RECORD_READ_ONLY", "RecordSerializer"]  # re-exported: other modules copied this shape
 

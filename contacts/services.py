@@ -8,16 +8,14 @@ from typing import Any
 from django.db import transaction
 from rest_framework.exceptions import PermissionDenied
 
-from cases.merge import case_references_move
-from common import records
+from common import registry
 from common.errors import ApiError, Conflict, NotFound
 from common.models import Profile, RecordModel
-from common.visibility import may_write, visible_records
 from contacts.models import Company, Contact
-from deals.merge import deal_references_move
-from leads.merge import lead_references_move
-from tasks.merge import task_references_move
+from records import services as records
+from records.visibility import may_write, visible_records
 from tenants.models import Org
+from timeline.services import timeline_target_move
 
 
 def _refuse_duplicate(model: type[RecordModel], org: Org, name: str, value: str, exclude_id: Any = None) -> None:
@@ -53,35 +51,27 @@ def _refuse_duplicate_domain(org: Org, domain: str, exclude_id: Any = None) -> N
 def contact_create(*, org: Org, actor: Profile, data: dict[str, Any]) -> Contact:
     with transaction.atomic():
         _refuse_duplicate_email(org, data.get("email", ""))
-        return records.record_create(model=Contact, org=org, actor=actor, data=data)  # type: ignore[return-value]
+        return records.record_create(model=Contact, org=org, actor=actor, data=data)
 
 
-def contact_update(
-    *, org: Org, actor: Profile, record_id: Any, data: dict[str, Any], if_match: str | None
-) -> Contact:
-    with transaction.atomic():
-        if "email" in data:
-            _refuse_duplicate_email(org, data["email"], exclude_id=record_id)
-        return records.record_update(  # type: ignore[return-value]
-            model=Contact, org=org, actor=actor, record_id=record_id, data=data, if_match=if_match
-        )
+def contact_change(*, org: Org, actor: Profile, record: Contact, data: dict[str, Any]) -> None:
+    """An email stays unique in the org (archived contacts count)."""
+    if "email" in data:
+        _refuse_duplicate_email(org, data["email"], exclude_id=record.pk)
+    records.apply_changes(record, actor, data)
 
 
 def company_create(*, org: Org, actor: Profile, data: dict[str, Any]) -> Company:
     with transaction.atomic():
         _refuse_duplicate_domain(org, data.get("domain", ""))
-        return records.record_create(model=Company, org=org, actor=actor, data=data)  # type: ignore[return-value]
+        return records.record_create(model=Company, org=org, actor=actor, data=data)
 
 
-def company_update(
-    *, org: Org, actor: Profile, record_id: Any, data: dict[str, Any], if_match: str | None
-) -> Company:
-    with transaction.atomic():
-        if "domain" in data:
-            _refuse_duplicate_domain(org, data["domain"], exclude_id=record_id)
-        return records.record_update(  # type: ignore[return-value]
-            model=Company, org=org, actor=actor, record_id=record_id, data=data, if_match=if_match
-        )
+def company_change(*, org: Org, actor: Profile, record: Company, data: dict[str, Any]) -> None:
+    """A domain stays unique in the org, whatever its case (archived companies count)."""
+    if "domain" in data:
+        _refuse_duplicate_domain(org, data["domain"], exclude_id=record.pk)
+    records.apply_changes(record, actor, data)
 
 
 _CONTACT_FILLABLE = (
@@ -126,8 +116,6 @@ def _take_unique_value(keep: Any, gone: Any, name: str) -> dict[str, Any]:
 
 def _move_timeline(org: Org, model: type, from_id: Any, to_id: Any) -> None:
     """Activity, comments, attachments and notifications follow the merge."""
-    from timeline.services import timeline_target_move
-
     timeline_target_move(org=org, target_type=records.target_type(model), from_id=from_id, to_id=to_id)
 
 
@@ -135,19 +123,11 @@ def _contacts_move_company(*, org: Org, actor: Profile, gone: RecordModel, kept:
     return records.references_move(model=Contact, org=org, actor=actor, gone=gone, kept=kept)
 
 
-# Every other record that can point at a contact or a company, by module. Each mover re-points all of its
-# module's links to the merged record (archived and closed records too: nothing may keep pointing at an
-# archived duplicate) and returns how many records moved.
-_REFERENCE_MOVERS = {
-    "deals": deal_references_move,
-    "cases": case_references_move,
-    "leads": lead_references_move,
-    "tasks": task_references_move,
-}
-
-
 def _move_references(org: Org, actor: Profile, gone: RecordModel, kept: RecordModel) -> dict[str, int]:
-    movers = dict(_REFERENCE_MOVERS)
+    """Every other record that can point at a contact or a company, by module (each installed module's
+    reference mover re-points all its links to the merged record, archived and closed records too: nothing may
+    keep pointing at an archived duplicate). Returns how many records each module moved."""
+    movers = registry.reference_movers()
     if isinstance(gone, Company):
         movers = {"contacts": _contacts_move_company, **movers}
     return {name: mover(org=org, actor=actor, gone=gone, kept=kept) for name, mover in movers.items()}
@@ -181,8 +161,7 @@ def _lock_pair(model: type[RecordModel], org: Org, actor: Profile, keep_id: Any,
         raise _merge_id_error("does_not_exist", f'Invalid pk "{merge_id}" - object does not exist.')
     if not (may_write(actor, keep) and may_write(actor, gone)):
         raise PermissionDenied()
-    if keep.archived_at is not None:
-        raise ApiError("Archived records cannot be changed. Restore it first.", code="archived", status_code=409)
+    records.record_preconditions(keep, if_match=None)
     return keep, gone
 
 

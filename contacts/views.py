@@ -9,12 +9,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.viewsets import RecordViewSet
 from contacts import filters, serializers, services
 from contacts.models import Company, Contact
+from records.viewsets import RecordViewSet
 
 
-class CompanyViewSet(RecordViewSet):
+class CompanyViewSet(RecordViewSet[Company]):
     model = Company
     serializer_class = serializers.CompanySerializer
     filterset_class = filters.CompanyFilter
@@ -22,17 +22,11 @@ class CompanyViewSet(RecordViewSet):
     ordering_fields = ["name", "created_at", "updated_at"]
     bulk_fields = ("assigned_to", "tags", "industry", "size")
 
-    def create_record(self, data: dict[str, Any]) -> Any:
-        return services.company_create(org=self.request.org, actor=self.request.profile, data=data)  # type: ignore[attr-defined]
+    def create_record(self, data: dict[str, Any]) -> Company:
+        return services.company_create(org=self.org, actor=self.actor, data=data)
 
-    def update_record(self, record_id: Any, data: dict[str, Any], if_match: str | None) -> Any:
-        return services.company_update(
-            org=self.request.org,
-            actor=self.request.profile,  # type: ignore[attr-defined]
-            record_id=record_id,
-            data=data,
-            if_match=if_match,
-        )
+    def change_record(self, *, org: Any, actor: Any, record: Company, data: dict[str, Any]) -> None:
+        services.company_change(org=org, actor=actor, record=record, data=data)
 
     @extend_schema(request=serializers.MergeSerializer, responses={200: serializers.CompanySerializer})
     @action(detail=True, methods=["post"])
@@ -40,15 +34,15 @@ class CompanyViewSet(RecordViewSet):
         merge_id = serializers.MergeSerializer(data=request.data)
         merge_id.is_valid(raise_exception=True)
         kept = services.company_merge(
-            org=request.org,
-            actor=request.profile,
+            org=self.org,
+            actor=self.actor,
             keep_id=pk,
             merge_id=merge_id.validated_data["merge_id"],  # type: ignore[attr-defined]
         )
         return Response(self.get_serializer(kept).data)
 
 
-class ContactViewSet(RecordViewSet):
+class ContactViewSet(RecordViewSet[Contact]):
     model = Contact
     serializer_class = serializers.ContactSerializer
     filterset_class = filters.ContactFilter
@@ -59,17 +53,11 @@ class ContactViewSet(RecordViewSet):
     def narrow_queryset(self, queryset: Any) -> Any:
         return queryset.select_related("company")
 
-    def create_record(self, data: dict[str, Any]) -> Any:
-        return services.contact_create(org=self.request.org, actor=self.request.profile, data=data)  # type: ignore[attr-defined]
+    def create_record(self, data: dict[str, Any]) -> Contact:
+        return services.contact_create(org=self.org, actor=self.actor, data=data)
 
-    def update_record(self, record_id: Any, data: dict[str, Any], if_match: str | None) -> Any:
-        return services.contact_update(
-            org=self.request.org,
-            actor=self.request.profile,
-            record_id=record_id,
-            data=data,
-            if_match=if_match,  # type: ignore[attr-defined]
-        )
+    def change_record(self, *, org: Any, actor: Any, record: Contact, data: dict[str, Any]) -> None:
+        services.contact_change(org=org, actor=actor, record=record, data=data)
 
     @extend_schema(request=serializers.MergeSerializer, responses={200: serializers.ContactSerializer})
     @action(detail=True, methods=["post"])
@@ -77,8 +65,8 @@ class ContactViewSet(RecordViewSet):
         merge_id = serializers.MergeSerializer(data=request.data)
         merge_id.is_valid(raise_exception=True)
         kept = services.contact_merge(
-            org=request.org,
-            actor=request.profile,
+            org=self.org,
+            actor=self.actor,
             keep_id=pk,
             merge_id=merge_id.validated_data["merge_id"],  # type: ignore[attr-defined]
         )

@@ -8,6 +8,6 @@ from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.local")
 
-app = CeleryApp("crm", task_cls="common.tasks:OrgTask")
+app = CeleryApp("crm", task_cls="tenants.pipeline.tasks:OrgTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

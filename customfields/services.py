@@ -6,24 +6,18 @@ import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.apps import apps
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from common import registry
 from common.errors import ApiError, Conflict, NotFound
-from common.models import Profile, RecordModel
+from common.models import Profile
 from customfields.models import CustomFieldDefinition, FieldType
 
 
 def record_modules() -> list[str]:
-    """Every model a custom field can extend: the RecordModel subclasses of the tenant apps."""
-    labels = {app.split(".")[-1] for app in settings.TENANT_APPS}
-    return sorted(
-        model._meta.label_lower
-        for model in apps.get_models()
-        if model._meta.app_label in labels and issubclass(model, RecordModel)
-    )
+    """Every record type a custom field can extend (the installed modules' record APIs)."""
+    return sorted(registry.record_models())
 
 
 def definitions_for(org: Any, module: str) -> list[CustomFieldDefinition]:
@@ -171,3 +165,17 @@ def filter_by_custom_values(
             value = _coerce(definition, raw)
         queryset = queryset.filter(custom_fields__contains={key: value})
     return queryset
+
+
+class _CustomValues:
+    """Custom fields as the record kernel's port (records.ports.CustomValues)."""
+
+    validate = staticmethod(custom_values_validate)
+    filter = staticmethod(filter_by_custom_values)
+
+    @staticmethod
+    def keys(*, org: Any, module: str) -> list[str]:
+        return [definition.key for definition in definitions_for(org, module)]
+
+
+custom_values = _CustomValues()

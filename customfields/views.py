@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from customfields import services
 from customfields.models import CustomFieldDefinition
+from tenants.pipeline.context import OrgViewMixin
 
 
 class DefinitionSerializer(serializers.ModelSerializer):
@@ -29,7 +30,7 @@ class DefinitionUpdateSerializer(serializers.ModelSerializer):
         fields = ["label", "is_required", "options", "position"]
 
 
-class DefinitionListView(ListAPIView):
+class DefinitionListView(OrgViewMixin, ListAPIView):
     queryset = CustomFieldDefinition.objects.none()  # for the schema generator; get_queryset scopes to the org
     serializer_class = DefinitionSerializer
 
@@ -40,7 +41,7 @@ class DefinitionListView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
-        queryset = CustomFieldDefinition.objects.for_org(self.request.org)  # type: ignore[attr-defined]
+        queryset = CustomFieldDefinition.objects.for_org(self.org)
         module = self.request.query_params.get("module")
         return queryset.filter(module=module) if module else queryset
 
@@ -48,20 +49,18 @@ class DefinitionListView(ListAPIView):
     def post(self, request: Request) -> Response:
         data = DefinitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        definition = services.definition_create(
-            org=request.org, actor=request.profile, data=dict(data.validated_data)
-        )  # type: ignore[attr-defined]
+        definition = services.definition_create(org=self.org, actor=self.actor, data=dict(data.validated_data))  # type: ignore[attr-defined]
         return Response(DefinitionSerializer(definition).data, status=status.HTTP_201_CREATED)
 
 
-class DefinitionDetailView(APIView):
+class DefinitionDetailView(OrgViewMixin, APIView):
     @extend_schema(request=DefinitionUpdateSerializer, responses={200: DefinitionSerializer})
     def patch(self, request: Request, definition_id: Any) -> Response:
         data = DefinitionUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         definition = services.definition_update(
-            org=request.org,
-            actor=request.profile,
+            org=self.org,
+            actor=self.actor,
             definition_id=definition_id,
             data=dict(data.validated_data),  # type: ignore[attr-defined]
         )
@@ -69,5 +68,5 @@ class DefinitionDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, definition_id: Any) -> Response:
-        services.definition_delete(org=request.org, definition_id=definition_id)  # type: ignore[attr-defined]
+        services.definition_delete(org=self.org, definition_id=definition_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

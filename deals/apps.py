@@ -1,15 +1,24 @@
-"""The deals app: registers how a removed member's open deals are handed over."""
+"""Deals and pipelines."""
 
-from django.apps import AppConfig
+from common import registry
+from common.access import ALL_ROLES, WRITERS, RouteAccess, Scope
 
 
-class DealsConfig(AppConfig):
+class DealsConfig(registry.ModuleConfig):
     name = "deals"
     verbose_name = "Deals and pipelines"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from common.reassign import register_reassigner
-        from deals.services import reassign_open_deals
-
-        register_reassigner("deals", reassign_open_deals)
+    record_apis = (
+        registry.RecordApi(
+            "deals",
+            "deals.views.DealViewSet",
+            actions={
+                "move": RouteAccess(Scope.TENANT, {"POST": WRITERS}),
+                "summary": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
+            },
+        ),
+    )
+    urls = "deals.urls"
+    reassign = "deals.services.reassign_open_deals"
+    reference_mover = "deals.merge.deal_references_move"
+    demo_seeder = "deals.demo.seed"

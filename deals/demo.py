@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from common.demo import DemoContext
 from deals.models import Deal, Stage, StageKind
 from deals.pipeline_services import pipeline_ensure_default
+from demo.context import DemoContext
 
 DEAL_KINDS = ["Office lease", "Retail unit", "Warehouse let", "Portfolio sale", "Flat sale", "Marketing retainer"]
 LOST_REASONS = ["Went with another agency", "Budget cut", "Timing", "Price"]

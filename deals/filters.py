@@ -2,8 +2,8 @@
 
 import django_filters
 
-from common.filters import RecordFilterSet
 from deals.models import Deal, StageKind
+from records.filters import RecordFilterSet
 
 
 class DealFilter(RecordFilterSet):

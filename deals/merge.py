@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from common import records
 from common.models import Profile, RecordModel
 from deals.models import Deal
+from records import services as records
 from tenants.models import Org
 
 

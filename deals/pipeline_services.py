@@ -8,10 +8,10 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from common import records
-from common.errors import ApiError, Conflict, NotFound
+from common.errors import Conflict, NotFound, field_error
 from common.models import Profile
 from deals.models import Deal, Pipeline, Stage, StageKind
+from records import services as records
 from tenants.audit import audit_record
 from tenants.models import Org
 
@@ -24,11 +24,6 @@ DEFAULT_STAGES: tuple[tuple[str, int, str], ...] = (
     ("Won", 100, StageKind.WON),
     ("Lost", 0, StageKind.LOST),
 )
-
-
-def field_error(name: str, code: str, detail: str) -> ApiError:
-    """A 400 naming one field, in the envelope's shape."""
-    return ApiError(detail, code=code, fields={name: [{"code": code, "detail": detail}]})
 
 
 def _duplicate(code: str, detail: str, field_detail: str) -> Conflict:

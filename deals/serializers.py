@@ -7,10 +7,11 @@ from typing import Any
 
 from rest_framework import serializers
 
-from common.fields import OrgProfileField, OrgScopedRelatedField
-from common.serializers import RECORD_FIELDS, RECORD_READ_ONLY, RecordSerializer
 from contacts.models import Company, Contact
 from deals.models import Deal, Pipeline, Stage
+from records.fields import OrgProfileField, OrgScopedRelatedField
+from records.serializers import RECORD_FIELDS, RECORD_READ_ONLY, RecordSerializer
+from tenants.pipeline.context import org_request
 
 
 class OrgConfigRelatedField(serializers.PrimaryKeyRelatedField):
@@ -25,7 +26,7 @@ class OrgConfigRelatedField(serializers.PrimaryKeyRelatedField):
         super().__init__(**kwargs)
 
     def get_queryset(self) -> Any:
-        return self.model.objects.for_org(self.context["request"].org)
+        return self.model.objects.for_org(org_request(self.context["request"]).org)
 
     def to_representation(self, value: Any) -> Any:
         return str(value.pk) if hasattr(value, "pk") else str(value)

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from rest_framework import status
 
-from common import records
-from common.errors import ApiError, Conflict
-from common.fields import active_profiles_of
+from common.errors import Conflict, field_error
 from common.models import OrgMismatch, Profile
 from deals.models import CLOSED_KINDS, Deal, Pipeline, Stage, StageKind
-from deals.pipeline_services import field_error, pipeline_ensure_default
+from deals.pipeline_services import pipeline_ensure_default
+from records import services as records
+from records.fields import active_profiles_of
 from tenants.models import Org
 
 MAX_AMOUNT = Decimal(10) ** 12  # what Deal.amount (14 digits, 2 decimals) can hold
@@ -168,44 +166,31 @@ def deal_create(*, org: Org, actor: Profile, data: dict[str, Any]) -> Deal:
         data.update(stage=move.stage, pipeline_id=move.stage.pipeline_id, closed_at=move.closed_at,
                     lost_reason=move.lost_reason)  # fmt: skip
         _owner_keeps_a_seat(None, data)
-        return cast(Deal, records.record_create(model=Deal, org=org, actor=actor, data=data))
+        return records.record_create(model=Deal, org=org, actor=actor, data=data)
 
 
-def _check_if_match(deal: Deal, if_match: str | None) -> None:
-    if if_match is not None and if_match.strip() not in (records.record_etag(deal), "*"):
-        raise ApiError(
-            "The record changed since you loaded it. Reload it and apply your change again.",
-            code="precondition_failed",
-            status_code=status.HTTP_412_PRECONDITION_FAILED,
-        )
+def deal_change(*, org: Org, actor: Profile, record: Deal, data: dict[str, Any]) -> None:
+    """The deal rules on a locked deal (a PATCH, a move, or one deal of a bulk): field changes and a stage move
+    in one save. A move is checked (same pipeline, a reason for a loss), stamps or clears `closed_at`, and the
+    write is one `stage_changed` entry holding the move (old -> new) and every other field it changed."""
+    deal, data = record, dict(data)
+    _normalise(data)
+    move = _plan_move(org, deal, data)
+    _owner_keeps_a_seat(deal, data)
+    if move is None:
+        records.apply_changes(deal, actor, data)
+        return
+    deal.stage, deal.pipeline_id = move.stage, move.stage.pipeline_id
+    deal.closed_at, deal.lost_reason = move.closed_at, move.lost_reason
+    records.apply_changes(deal, actor, data, applied=move.changes, verb="stage_changed")
 
 
 def deal_update(
     *, org: Org, actor: Profile, deal_id: Any, data: dict[str, Any], if_match: str | None = None
 ) -> Deal:
-    """Field changes and stage moves in one save. A move is checked (same pipeline, a reason for a loss), stamps
-    or clears `closed_at`, and lands on the timeline as one `stage_changed` entry (old -> new)."""
-    data = dict(data)
-    with transaction.atomic():
-        deal = cast(Deal, records.lock_record(Deal, org=org, actor=actor, record_id=deal_id))
-        _check_if_match(deal, if_match)
-        if deal.archived_at is not None:
-            raise ApiError(
-                "Archived records cannot be changed. Restore it first.", code="archived", status_code=409
-            )
-        _normalise(data)
-        move = _plan_move(org, deal, data)
-        _owner_keeps_a_seat(deal, data)
-        if move is not None:
-            deal.stage, deal.pipeline_id = move.stage, move.stage.pipeline_id
-            deal.closed_at, deal.lost_reason = move.closed_at, move.lost_reason
-        changed = records.apply_changes(deal, actor, data)
-        if move is not None:
-            if not changed:
-                deal.updated_by = actor
-                deal.save()
-            records.log_activity(deal, actor, "stage_changed", move.changes)
-    return deal
+    return records.record_update(
+        model=Deal, org=org, actor=actor, record_id=deal_id, data=data, if_match=if_match, change=deal_change
+    )
 
 
 def deal_move(
@@ -222,22 +207,6 @@ def deal_move(
     if lost_reason is not None:
         data["lost_reason"] = lost_reason
     return deal_update(org=org, actor=actor, deal_id=deal_id, data=data, if_match=if_match)
-
-
-def deals_bulk(
-    *, org: Org, actor: Profile, ids: Iterable[Any], action: str, changes: dict[str, Any]
-) -> records.BulkResult:
-    """The kernel's bulk, with every deal changed through deal_update: a stage must be of that deal's pipeline,
-    a lost stage needs a reason, `closed_at` is stamped or cleared and the move lands on the timeline; a new
-    owner keeps a seat among the assignees. A deal that breaks a rule is reported `invalid` with the rule's
-    code and keeps every field; the others are changed."""
-
-    def update(record: Deal, data: dict[str, Any]) -> None:
-        deal_update(org=org, actor=actor, deal_id=record.pk, data=data)
-
-    return records.records_bulk(
-        model=Deal, org=org, actor=actor, ids=ids, action=action, changes=changes, update=update
-    )
 
 
 def deal_create_from_lead(

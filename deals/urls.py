@@ -1,12 +1,9 @@
 """Routes of deals, pipelines and stages, with their rows of the authorization table."""
 
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
-from common.access import ADMINS, ALL_ROLES, WRITERS, RouteAccess, Scope
-from common.viewsets import record_routes
+from common.access import ADMINS, ALL_ROLES, RouteAccess, Scope
 from deals.views import (
-    DealViewSet,
     PipelineDetailView,
     PipelineListView,
     PipelineStagesView,
@@ -14,11 +11,7 @@ from deals.views import (
     StageReorderView,
 )
 
-router = SimpleRouter()
-router.register("deals", DealViewSet, basename="deals")
-
 urlpatterns = [
-    *router.urls,
     path("pipelines/", PipelineListView.as_view(), name="pipelines"),
     path("pipelines/<uuid:pipeline_id>/", PipelineDetailView.as_view(), name="pipeline-detail"),
     path("pipelines/<uuid:pipeline_id>/stages/", PipelineStagesView.as_view(), name="pipeline-stages"),
@@ -33,9 +26,6 @@ urlpatterns = [
 ]
 
 ROUTES = {
-    **record_routes("deals"),
-    "deals-move": RouteAccess(Scope.TENANT, {"POST": WRITERS}),
-    "deals-summary": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
     "pipelines": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES, "POST": ADMINS}),
     "pipeline-detail": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES, "PATCH": ADMINS, "DELETE": ADMINS}),
     "pipeline-stages": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES, "POST": ADMINS}),

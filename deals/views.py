@@ -15,39 +15,34 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common import records
 from common.errors import NotFound
-from common.viewsets import RecordViewSet
-from common.visibility import visible_records
 from deals import filters, pipeline_services, selectors, serializers, services
 from deals.models import Deal, Pipeline
+from records import services as records
+from records.viewsets import RecordViewSet
+from records.visibility import visible_records
+from tenants.pipeline.context import OrgViewMixin, org_request
 
 
-class DealViewSet(RecordViewSet):
+class DealViewSet(RecordViewSet[Deal]):
     model = Deal
     serializer_class = serializers.DealSerializer
     filterset_class = filters.DealFilter
     search_fields = ["name"]
     ordering_fields = ["name", "amount", "expected_close_date", "closed_at", "stage__position", "created_at",
                        "updated_at"]  # fmt: skip
-    # Every bulk change goes through deal_update (see bulk). `pipeline` stays out: a bulk stage move stays
+    # Every bulk change goes through deal_change. `pipeline` stays out: a bulk stage move stays
     # inside each deal's own pipeline.
     bulk_fields = ("tags", "expected_close_date", "owner", "assigned_to", "stage", "lost_reason")
 
     def narrow_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.select_related("stage", "pipeline", "contact", "company")
 
-    def create_record(self, data: dict[str, Any]) -> Any:
-        return services.deal_create(org=self.request.org, actor=self.request.profile, data=data)  # type: ignore[attr-defined]
+    def create_record(self, data: dict[str, Any]) -> Deal:
+        return services.deal_create(org=self.org, actor=self.actor, data=data)
 
-    def update_record(self, record_id: Any, data: dict[str, Any], if_match: str | None) -> Any:
-        return services.deal_update(
-            org=self.request.org,  # type: ignore[attr-defined]
-            actor=self.request.profile,  # type: ignore[attr-defined]
-            deal_id=record_id,
-            data=data,
-            if_match=if_match,
-        )
+    def change_record(self, *, org: Any, actor: Any, record: Deal, data: dict[str, Any]) -> None:
+        services.deal_change(org=org, actor=actor, record=record, data=data)
 
     def _validated_bulk_changes(self, raw: dict[str, Any]) -> dict[str, Any]:
         changes = super()._validated_bulk_changes(raw)
@@ -55,12 +50,6 @@ class DealViewSet(RecordViewSet):
             # The serializer files the owner under its source, `owner_id`, which the kernel does not keep.
             changes["owner_id"] = self.get_serializer().fields["owner"].run_validation(raw["owner"])
         return changes
-
-    def run_bulk(self, *, ids: list[Any], action: str, changes: dict[str, Any]) -> Any:
-        return services.deals_bulk(
-            org=self.request.org, actor=self.request.profile,  # type: ignore[attr-defined]
-            ids=ids, action=action, changes=changes,
-        )  # fmt: skip
 
     @extend_schema(request=serializers.DealMoveSerializer, responses={200: serializers.DealSerializer})
     @action(detail=True, methods=["post"])
@@ -70,8 +59,8 @@ class DealViewSet(RecordViewSet):
         body = serializers.DealMoveSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         deal = services.deal_move(
-            org=request.org,  # type: ignore[attr-defined]
-            actor=request.profile,  # type: ignore[attr-defined]
+            org=self.org,
+            actor=self.actor,
             deal_id=current.pk,
             stage=body.validated_data["stage"],  # type: ignore[index]
             lost_reason=body.validated_data.get("lost_reason"),  # type: ignore[union-attr]
@@ -90,12 +79,12 @@ class DealViewSet(RecordViewSet):
     def summary(self, request: Request) -> Response:
         """Per stage of one pipeline: how many deals, their amount and weighted amount, per currency. Counts
         only the deals the caller may see, unarchived, narrowed by the list's filters."""
-        deals = visible_records(Deal.objects.for_org(request.org), request.profile)  # type: ignore[attr-defined]
+        deals = visible_records(Deal.objects.for_org(self.org), self.actor)
         # The list's own filter backends: a bad filter value is the same 400 here as on the list.
         deals = self.filter_queryset(deals.filter(archived_at__isnull=True))
         pipeline = request.query_params.get("pipeline")
         summary = selectors.deal_summary(
-            org=request.org,  # type: ignore[attr-defined]
+            org=self.org,
             deals=deals,
             pipeline_id=uuid.UUID(pipeline) if pipeline else None,  # already checked by the filter
         )
@@ -105,18 +94,18 @@ class DealViewSet(RecordViewSet):
 # --- Pipelines and stages: configuration objects, read by everyone, changed by admins ------------------------
 
 
-class PipelineListView(ListAPIView):
+class PipelineListView(OrgViewMixin, ListAPIView):
     queryset = Pipeline.objects.none()  # for the schema generator; get_queryset scopes to the org
     serializer_class = serializers.PipelineSerializer
     filter_backends: list[Any] = []
 
     def get_queryset(self) -> Any:
-        return selectors.pipelines_with_stages(org=self.request.org)  # type: ignore[attr-defined]
+        return selectors.pipelines_with_stages(org=self.org)
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The org's pipelines with their stages, in order. An org without any gets the default one here."""
-        if not Pipeline.objects.for_org(request.org).exists():  # type: ignore[attr-defined]
-            pipeline_services.pipeline_ensure_default(org=request.org)  # type: ignore[attr-defined]
+        if not Pipeline.objects.for_org(self.org).exists():
+            pipeline_services.pipeline_ensure_default(org=self.org)
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request=serializers.PipelineSerializer, responses={201: serializers.PipelineSerializer})
@@ -125,8 +114,8 @@ class PipelineListView(ListAPIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         pipeline = pipeline_services.pipeline_create(
-            org=request.org,  # type: ignore[attr-defined]
-            actor=request.profile,  # type: ignore[attr-defined]
+            org=self.org,
+            actor=self.actor,
             name=data["name"],  # type: ignore[index]
             is_default=data.get("is_default", False),  # type: ignore[union-attr]
             stages=[dict(stage) for stage in data["stages"]] if "stages" in data else None,  # type: ignore[index,operator]
@@ -135,14 +124,14 @@ class PipelineListView(ListAPIView):
 
 
 def _pipeline_body(request: Request, pipeline_id: Any) -> Any:
-    pipeline = selectors.pipelines_with_stages(org=request.org).get(pk=pipeline_id)  # type: ignore[attr-defined]
+    pipeline = selectors.pipelines_with_stages(org=org_request(request).org).get(pk=pipeline_id)
     return serializers.PipelineSerializer(pipeline).data
 
 
-class PipelineDetailView(APIView):
+class PipelineDetailView(OrgViewMixin, APIView):
     @extend_schema(responses={200: serializers.PipelineSerializer})
     def get(self, request: Request, pipeline_id: Any) -> Response:
-        pipeline = selectors.pipelines_with_stages(org=request.org).filter(pk=pipeline_id).first()  # type: ignore[attr-defined]
+        pipeline = selectors.pipelines_with_stages(org=self.org).filter(pk=pipeline_id).first()
         if pipeline is None:
             raise NotFound()
         return Response(serializers.PipelineSerializer(pipeline).data)
@@ -152,8 +141,8 @@ class PipelineDetailView(APIView):
         body = serializers.PipelineUpdateSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         pipeline_services.pipeline_update(
-            org=request.org,  # type: ignore[attr-defined]
-            actor=request.profile,  # type: ignore[attr-defined]
+            org=self.org,
+            actor=self.actor,
             pipeline_id=pipeline_id,
             data=dict(body.validated_data),  # type: ignore[arg-type]
         )
@@ -161,14 +150,14 @@ class PipelineDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pipeline_id: Any) -> Response:
-        pipeline_services.pipeline_delete(org=request.org, actor=request.profile, pipeline_id=pipeline_id)  # type: ignore[attr-defined]
+        pipeline_services.pipeline_delete(org=self.org, actor=self.actor, pipeline_id=pipeline_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PipelineStagesView(APIView):
+class PipelineStagesView(OrgViewMixin, APIView):
     @extend_schema(responses={200: serializers.PipelineStageSerializer(many=True)})
     def get(self, request: Request, pipeline_id: Any) -> Response:
-        pipeline = selectors.pipelines_with_stages(org=request.org).filter(pk=pipeline_id).first()  # type: ignore[attr-defined]
+        pipeline = selectors.pipelines_with_stages(org=self.org).filter(pk=pipeline_id).first()
         if pipeline is None:
             raise NotFound()
         return Response(serializers.PipelineStageSerializer(pipeline.stages.all(), many=True).data)
@@ -181,15 +170,15 @@ class PipelineStagesView(APIView):
         body = serializers.PipelineStageSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         stage = pipeline_services.stage_create(
-            org=request.org,  # type: ignore[attr-defined]
-            actor=request.profile,  # type: ignore[attr-defined]
+            org=self.org,
+            actor=self.actor,
             pipeline_id=pipeline_id,
             data=dict(body.validated_data),  # type: ignore[arg-type]
         )
         return Response(serializers.PipelineStageSerializer(stage).data, status=status.HTTP_201_CREATED)
 
 
-class StageDetailView(APIView):
+class StageDetailView(OrgViewMixin, APIView):
     @extend_schema(
         request=serializers.PipelineStageSerializer, responses={200: serializers.PipelineStageSerializer}
     )
@@ -197,8 +186,8 @@ class StageDetailView(APIView):
         body = serializers.PipelineStageSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         stage = pipeline_services.stage_update(
-            org=request.org,  # type: ignore[attr-defined]
-            actor=request.profile,  # type: ignore[attr-defined]
+            org=self.org,
+            actor=self.actor,
             pipeline_id=pipeline_id,
             stage_id=stage_id,
             data=dict(body.validated_data),  # type: ignore[arg-type]
@@ -209,22 +198,22 @@ class StageDetailView(APIView):
     def delete(self, request: Request, pipeline_id: Any, stage_id: Any) -> Response:
         """Only a stage without deals (archived ones included) can go; 409 `stage_in_use` otherwise."""
         pipeline_services.stage_delete(
-            org=request.org,  # type: ignore[attr-defined]
-            actor=request.profile,  # type: ignore[attr-defined]
+            org=self.org,
+            actor=self.actor,
             pipeline_id=pipeline_id,
             stage_id=stage_id,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class StageReorderView(APIView):
+class StageReorderView(OrgViewMixin, APIView):
     @extend_schema(request=serializers.StageReorderSerializer, responses={200: serializers.PipelineSerializer})
     def post(self, request: Request, pipeline_id: Any) -> Response:
         body = serializers.StageReorderSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         pipeline_services.stages_reorder(
-            org=request.org,  # type: ignore[attr-defined]
-            actor=request.profile,  # type: ignore[attr-defined]
+            org=self.org,
+            actor=self.actor,
             pipeline_id=pipeline_id,
             stage_ids=body.validated_data["stage_ids"],  # type: ignore[index]
         )

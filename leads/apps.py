@@ -1,15 +1,19 @@
-"""The leads app: registers how a removed member's open leads and web forms are handed on."""
+"""Leads, web forms and web-to-lead."""
 
-from django.apps import AppConfig
+from common import registry
+from common.access import WRITERS, RouteAccess, Scope
 
 
-class LeadsConfig(AppConfig):
+class LeadsConfig(registry.ModuleConfig):
     name = "leads"
     verbose_name = "Leads and web forms"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from common.reassign import register_reassigner
-        from leads.services import reassign_open_records
-
-        register_reassigner("leads", reassign_open_records)
+    record_apis = (
+        registry.RecordApi(
+            "leads", "leads.views.LeadViewSet", actions={"convert": RouteAccess(Scope.TENANT, {"POST": WRITERS})}
+        ),
+    )
+    urls = "leads.urls"
+    reassign = "leads.services.reassign_open_records"
+    reference_mover = "leads.merge.lead_references_move"
+    demo_seeder = "leads.demo.seed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from common.demo import COMPANY_KINDS, COMPANY_WORDS, FIRST_NAMES, LAST_NAMES, DemoContext
+from demo.context import COMPANY_KINDS, COMPANY_WORDS, FIRST_NAMES, LAST_NAMES, DemoContext
 from leads.models import Lead
 
 STATUSES = ["new", "new", "contacted", "qualified", "unqualified", "lost"]

@@ -2,8 +2,8 @@
 
 import django_filters
 
-from common.filters import AnyOfFilter, RecordFilterSet
 from leads.models import Lead, LeadRating, LeadSource, LeadStatus
+from records.filters import AnyOfFilter, RecordFilterSet
 
 
 class LeadFilter(RecordFilterSet):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from common import records
 from common.models import Profile, RecordModel
 from leads.models import Lead
+from records import services as records
 from tenants.models import Org
 
 

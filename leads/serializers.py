@@ -9,10 +9,10 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_choice_field
 from rest_framework import serializers
 
-from common.fields import OrgProfileField, OrgScopedRelatedField, TagListField
-from common.serializers import RECORD_FIELDS, RECORD_READ_ONLY, RecordSerializer
 from contacts.models import Company, Contact
 from leads.models import Lead, LeadRating, LeadSource, LeadStatus, WebForm
+from records.fields import OrgProfileField, OrgScopedRelatedField, TagListField
+from records.serializers import RECORD_FIELDS, RECORD_READ_ONLY, RecordSerializer
 
 CONVERSION_FIELDS = ["converted_contact", "converted_company", "converted_deal_id", "converted_at", "converted_by"]
 

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,13 +13,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework import status
 
-from common import records
 from common.context import org_context
 from common.errors import ApiError, Conflict, NotFound
-from common.fields import active_profiles_of
 from common.models import Profile, Role
-from common.visibility import may_write
 from contacts.models import Company, Contact
+from deals.services import deal_create_from_lead
 from leads.models import (
     CONVERTIBLE_STATUSES,
     OPEN_STATUSES,
@@ -30,7 +27,11 @@ from leads.models import (
     LeadStatus,
     WebForm,
 )
+from records import services as records
+from records.fields import active_profiles_of
+from records.visibility import may_write
 from tenants.models import Org, OrgStatus
+from tenants.pipeline.credentials import api_key_caller, api_key_find
 
 # What may still change on a converted lead: how it is filed, not what it says.
 EDITABLE_WHEN_CONVERTED = frozenset({"tags", "assigned_to", "custom_fields", "tags_add", "tags_remove"})
@@ -76,15 +77,6 @@ def _check_converted_edit(lead: Lead, data: dict[str, Any]) -> None:
         raise Conflict(detail, code="lead_converted", fields=fields)
 
 
-def _set_status(lead: Lead, actor: Profile | None, new_status: str) -> None:
-    if new_status == lead.status:
-        return
-    old = lead.status
-    lead.status, lead.updated_by = new_status, actor
-    lead.save(update_fields=["status", "updated_by", "updated_at"])
-    records.log_activity(lead, actor, "status_changed", {"status": [old, new_status]})
-
-
 # --- create, update, bulk -----------------------------------------------------------------------------------
 
 
@@ -93,41 +85,28 @@ def lead_create(*, org: Org, actor: Profile, data: dict[str, Any]) -> Lead:
     if data.get("status") == LeadStatus.CONVERTED:
         raise _transition_error(LeadStatus.NEW, LeadStatus.CONVERTED)
     with transaction.atomic():
-        return records.record_create(model=Lead, org=org, actor=actor, data=data)  # type: ignore[return-value]
+        return records.record_create(model=Lead, org=org, actor=actor, data=data)
 
 
-def lead_update(*, org: Org, actor: Profile, record_id: Any, data: dict[str, Any], if_match: str | None) -> Lead:
-    """Field changes log `updated`; a status move is checked against the transition table and logs
-    `status_changed` (old -> new) on its own."""
-    data = dict(data)
-    with transaction.atomic():
-        lead = records.lock_record(Lead, org=org, actor=actor, record_id=record_id)
-        new_status = data.pop("status", lead.status)
-        _check_converted_edit(lead, data)
-        _check_status_move(lead, new_status)
-        # The kernel checks If-Match and the archive before it writes anything.
-        lead = records.record_update(  # type: ignore[assignment]
-            model=Lead, org=org, actor=actor, record_id=record_id, data=data, if_match=if_match
-        )
-        _set_status(lead, actor, new_status)
-    return lead
+def lead_change(*, org: Org, actor: Profile, record: Lead, data: dict[str, Any]) -> None:
+    """The lead rules on a locked lead (a PATCH or one lead of a bulk): a status move must be allowed from the
+    lead's status, and a converted lead takes only filing changes (tags, assignees, custom fields)."""
+    _check_converted_edit(record, {name: value for name, value in data.items() if name != "status"})
+    _check_status_move(record, data.get("status", record.status))
+    records.apply_changes(record, actor, data)
 
 
-def leads_bulk(
-    *, org: Org, actor: Profile, ids: Iterable[Any], action: str, changes: dict[str, Any]
-) -> records.BulkResult:
-    """The kernel's bulk, with every lead changed through lead_update: a status move must be allowed from that
-    lead's status, and a converted lead takes only filing changes. A lead that breaks a rule is reported
-    `invalid` with the rule's code and keeps every field; the others are changed. `converted` is refused for
-    the whole request: only conversion makes a lead converted."""
+def lead_bulk_changes_check(changes: dict[str, Any]) -> None:
+    """`converted` is refused for a whole bulk request: only conversion makes a lead converted."""
     if changes.get("status") == LeadStatus.CONVERTED:
         raise _transition_error(LeadStatus.NEW, LeadStatus.CONVERTED)
 
-    def update(record: Lead, data: dict[str, Any]) -> None:
-        lead_update(org=org, actor=actor, record_id=record.pk, data=data, if_match=None)
 
-    return records.records_bulk(
-        model=Lead, org=org, actor=actor, ids=ids, action=action, changes=changes, update=update
+def lead_update(
+    *, org: Org, actor: Profile, record_id: Any, data: dict[str, Any], if_match: str | None = None
+) -> Lead:
+    return records.record_update(
+        model=Lead, org=org, actor=actor, record_id=record_id, data=data, if_match=if_match, change=lead_change
     )
 
 
@@ -141,22 +120,6 @@ class Conversion:
     created_company: bool = False
     created_deal: bool = False
     is_repeat: bool = False
-
-
-DealCreator = Callable[..., Any]
-
-
-def _deal_creator() -> DealCreator:
-    try:
-        from deals.services import deal_create_from_lead  # type: ignore[attr-defined]
-    except ImportError:
-        detail = "Deals are not available yet, so conversion cannot create one. Convert without create_deal."
-        raise ApiError(
-            detail,
-            code="deals_unavailable",
-            fields={"create_deal": [{"code": "deals_unavailable", "detail": detail}]},
-        ) from None
-    return deal_create_from_lead  # type: ignore[no-any-return]
 
 
 def _active_assignees(org: Org, lead: Lead) -> list[Any]:
@@ -232,10 +195,7 @@ def lead_convert(
             return Conversion(lead=lead, is_repeat=True)
         if not may_write(actor, lead):
             raise ApiError("Your role does not allow this action.", code="permission_denied", status_code=403)
-        if lead.archived_at is not None:
-            raise ApiError(
-                "Archived records cannot be changed. Restore it first.", code="archived", status_code=409
-            )
+        records.record_preconditions(lead, if_match=None)
         if lead.status not in CONVERTIBLE_STATUSES:
             detail = f"A {lead.status} lead cannot be converted. Move it back to contacted or qualified first."
             raise ApiError(
@@ -243,7 +203,6 @@ def lead_convert(
                 code="status_transition_invalid",
                 fields={"status": [{"code": "status_transition_invalid", "detail": detail}]},
             )
-        deal_create = _deal_creator() if create_deal else None
 
         created_company = created_contact = False
         if company is None:
@@ -251,8 +210,8 @@ def lead_convert(
         if contact is None:
             contact, created_contact = _contact_for(org, actor, lead, company)
         deal = None
-        if deal_create is not None:
-            deal = deal_create(
+        if create_deal:
+            deal = deal_create_from_lead(
                 org=org, actor=actor, lead=lead, contact=contact, company=company,
                 name=deal_name.strip() or f"{company or contact or lead}",
                 amount=deal_amount if deal_amount is not None else lead.estimated_value, currency=lead.currency,
@@ -376,24 +335,16 @@ def web_form_authenticate(token: str) -> Intake:
 
 
 def api_key_intake(raw_key: str) -> Intake:
-    """An org API key acting as its creator (role capped by the key's role), which must be member or above."""
-    from tenants.api_keys import ROLE_RANK, ApiKeyRejected, api_key_authenticate, lower_role
-
-    try:
-        api_key = api_key_authenticate(raw_key)
-    except ApiKeyRejected:
-        raise SubmissionRejected("The API key is invalid, revoked or expired.", code="api_key_invalid") from None
-    creator = api_key.created_by
-    if api_key.org.status != OrgStatus.ACTIVE or not creator.is_active or creator.removed_at is not None:
-        raise SubmissionRejected("The API key is invalid, revoked or expired.", code="api_key_invalid")
-    role = lower_role(api_key.role, creator.role)
-    if ROLE_RANK[Role(role)] < ROLE_RANK[Role.MEMBER]:
+    """An org API key acting as its creator (role capped by the key's role), which must be member or above.
+    The key and its org are checked by the same resolver as on the API, with the same answers."""
+    caller = api_key_caller(api_key_find(raw_key))
+    if Role(caller.profile.role).rank < Role.MEMBER.rank:
         raise ApiError(
             "This API key's role cannot create leads; it needs member or above.",
             code="permission_denied",
             status_code=status.HTTP_403_FORBIDDEN,
         )
-    return Intake(org=api_key.org, throttle_key=f"key:{api_key.pk}", actor=creator)
+    return Intake(org=caller.org, throttle_key=f"key:{caller.api_key.pk}", actor=caller.profile)
 
 
 def _lock_email(org: Org, email: str) -> None:

@@ -3,13 +3,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from common.access import ADMINS, WRITERS, Audience, RouteAccess, Scope
-from common.viewsets import record_routes
-from leads.views import LeadViewSet, WebFormViewSet, WebToLeadView
+from common.access import ADMINS, Audience, RouteAccess, Scope
+from leads.views import WebFormViewSet, WebToLeadView
 
 router = SimpleRouter()
 router.register("leads/forms", WebFormViewSet, basename="lead-forms")
-router.register("leads", LeadViewSet, basename="leads")
 
 urlpatterns = [
     *router.urls,
@@ -17,8 +15,6 @@ urlpatterns = [
 ]
 
 ROUTES = {
-    **record_routes("leads"),
-    "leads-convert": RouteAccess(Scope.TENANT, {"POST": WRITERS}),
     "lead-forms-list": RouteAccess(Scope.TENANT, {"GET": ADMINS, "POST": ADMINS}),
     "lead-forms-detail": RouteAccess(
         Scope.TENANT, {"GET": ADMINS, "PUT": ADMINS, "PATCH": ADMINS, "DELETE": ADMINS}

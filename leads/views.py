@@ -15,15 +15,16 @@ from rest_framework.views import APIView
 from common.context import org_context
 from common.errors import ApiError
 from common.ids import UUID_ROUTE_PATTERN, uuid7
-from common.middleware import api_key_header
-from common.records import record_etag
 from common.throttling import Limit, client_ip, enforce
-from common.viewsets import RecordViewSet
 from leads import filters, serializers, services
 from leads.models import Lead, WebForm
+from records.services import record_etag
+from records.viewsets import RecordViewSet
+from tenants.pipeline.context import OrgRejected, OrgViewMixin
+from tenants.pipeline.credentials import api_key_header
 
 
-class LeadViewSet(RecordViewSet):
+class LeadViewSet(RecordViewSet[Lead]):
     model = Lead
     serializer_class = serializers.LeadSerializer
     filterset_class = filters.LeadFilter
@@ -32,20 +33,16 @@ class LeadViewSet(RecordViewSet):
                        "estimated_value", "next_follow_up_at", "converted_at"]  # fmt: skip
     bulk_fields = ("assigned_to", "tags", "status", "source", "rating", "next_follow_up_at")
 
-    def create_record(self, data: dict[str, Any]) -> Any:
-        return services.lead_create(org=self.request.org, actor=self.request.profile, data=data)  # type: ignore[attr-defined]
+    def create_record(self, data: dict[str, Any]) -> Lead:
+        return services.lead_create(org=self.org, actor=self.actor, data=data)
 
-    def update_record(self, record_id: Any, data: dict[str, Any], if_match: str | None) -> Any:
-        return services.lead_update(
-            org=self.request.org, actor=self.request.profile,  # type: ignore[attr-defined]
-            record_id=record_id, data=data, if_match=if_match,
-        )  # fmt: skip
+    def change_record(self, *, org: Any, actor: Any, record: Lead, data: dict[str, Any]) -> None:
+        services.lead_change(org=org, actor=actor, record=record, data=data)
 
-    def run_bulk(self, *, ids: list[Any], action: str, changes: dict[str, Any]) -> Any:
-        return services.leads_bulk(
-            org=self.request.org, actor=self.request.profile,  # type: ignore[attr-defined]
-            ids=ids, action=action, changes=changes,
-        )  # fmt: skip
+    def _validated_bulk_changes(self, raw: dict[str, Any]) -> dict[str, Any]:
+        changes = super()._validated_bulk_changes(raw)
+        services.lead_bulk_changes_check(changes)
+        return changes
 
     @extend_schema(
         request=serializers.LeadConvertSerializer,
@@ -60,8 +57,8 @@ class LeadViewSet(RecordViewSet):
         body.is_valid(raise_exception=True)
         options = body.validated_data
         conversion = services.lead_convert(
-            org=request.org,  # type: ignore[attr-defined]
-            actor=request.profile,  # type: ignore[attr-defined]
+            org=self.org,
+            actor=self.actor,
             lead_id=self.get_object().pk,
             contact=options.get("contact_id"),
             company=options.get("company_id"),
@@ -89,6 +86,7 @@ class LeadViewSet(RecordViewSet):
 
 
 class WebFormViewSet(
+    OrgViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -101,21 +99,21 @@ class WebFormViewSet(
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return WebForm.all_orgs_unsafe.none()
-        return WebForm.objects.for_org(self.request.org)  # type: ignore[attr-defined]
+        return WebForm.objects.for_org(self.org)
 
     @extend_schema(request=serializers.WebFormSerializer, responses={201: serializers.IssuedWebFormSerializer})
     def create(self, request: Request) -> Response:
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        issued = services.web_form_create(org=request.org, actor=request.profile, data=data.validated_data)  # type: ignore[attr-defined]
+        issued = services.web_form_create(org=self.org, actor=self.actor, data=data.validated_data)
         return Response(self._issued(issued), status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: Any = None, partial: bool = False) -> Response:
         data = self.get_serializer(self.get_object(), data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         form = services.web_form_update(
-            org=request.org,
-            actor=request.profile,
+            org=self.org,
+            actor=self.actor,
             form_id=pk,
             data=data.validated_data,  # type: ignore[attr-defined]
         )
@@ -125,15 +123,13 @@ class WebFormViewSet(
         return self.update(request, pk, partial=True)
 
     def destroy(self, request: Request, pk: Any = None) -> Response:
-        services.web_form_delete(org=request.org, actor=request.profile, form_id=self.get_object().pk)  # type: ignore[attr-defined]
+        services.web_form_delete(org=self.org, actor=self.actor, form_id=self.get_object().pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={200: serializers.IssuedWebFormSerializer})
     @action(detail=True, methods=["post"], url_path="rotate-token")
     def rotate_token(self, request: Request, pk: Any = None) -> Response:
-        issued = services.web_form_rotate_token(
-            org=request.org, actor=request.profile, form_id=self.get_object().pk
-        )  # type: ignore[attr-defined]
+        issued = services.web_form_rotate_token(org=self.org, actor=self.actor, form_id=self.get_object().pk)  # type: ignore[attr-defined]
         return Response(self._issued(issued))
 
     def _issued(self, issued: services.IssuedWebForm) -> dict[str, Any]:
@@ -196,6 +192,6 @@ class WebToLeadView(APIView):
         the key alone, and only failed attempts count against the address."""
         try:
             return services.api_key_intake(raw_key)
-        except services.SubmissionRejected:
+        except OrgRejected:
             enforce(WEB_TO_LEAD_IP_LIMIT(), client_ip(request))
             raise

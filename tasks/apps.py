@@ -1,15 +1,13 @@
 """Tasks and their due reminders."""
 
-from django.apps import AppConfig
+from common import registry
 
 
-class TasksConfig(AppConfig):
+class TasksConfig(registry.ModuleConfig):
     name = "tasks"
     verbose_name = "Tasks"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from common.reassign import register_reassigner
-        from tasks.services import reassign_open_records
-
-        register_reassigner("tasks", reassign_open_records)
+    record_apis = (registry.RecordApi("tasks", "tasks.views.TaskViewSet"),)
+    reassign = "tasks.services.reassign_open_records"
+    reference_mover = "tasks.merge.task_references_move"
+    demo_seeder = "tasks.demo.seed"

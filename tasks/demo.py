@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from common.demo import DemoContext
+from demo.context import DemoContext
 from tasks.models import Task
 
 TITLES = [

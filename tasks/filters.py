@@ -9,9 +9,10 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from common.filters import AnyOfFilter, RecordFilterSet
+from records.filters import AnyOfFilter, RecordFilterSet
 from tasks.models import FINISHED_STATUSES, RelatedType, Task, TaskPriority, TaskStatus
 from tasks.services import org_zone
+from tenants.pipeline.context import org_request
 
 
 class TaskFilter(RecordFilterSet):
@@ -42,14 +43,14 @@ class TaskFilter(RecordFilterSet):
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
     def filter_mine(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
-        profile = self.request.profile  # type: ignore[union-attr]
+        profile = org_request(self.request).profile
         return self._either(queryset, Q(assigned_to__contains=[profile.pk]) | Q(created_by=profile), value)
 
     def filter_overdue(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
         return self._either(queryset, Q(due_at__lt=timezone.now()) & ~Q(status__in=FINISHED_STATUSES), value)
 
     def filter_due_today(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
-        zone = org_zone(self.request.org)  # type: ignore[union-attr]
+        zone = org_zone(org_request(self.request).org)
         today = timezone.localdate(timezone.now(), zone)
         # Midnight to midnight on the wall clock, so a DST day is 23 or 25 hours long, as it is for the org.
         start = datetime.datetime.combine(today, datetime.time.min, tzinfo=zone)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from common import records
 from common.models import Profile, RecordModel
+from records import services as records
 from tasks.models import Task
 from tenants.models import Org
 

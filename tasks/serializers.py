@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from common.serializers import RECORD_FIELDS, RECORD_READ_ONLY, RecordSerializer
+from records.serializers import RECORD_FIELDS, RECORD_READ_ONLY, RecordSerializer
 from tasks.models import Task
 
 

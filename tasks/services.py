@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
-from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
@@ -22,10 +21,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from common import records
-from common.errors import ApiError
+from common.errors import field_error
 from common.models import Profile
-from common.visibility import visible_records
+from records import services as records
+from records.visibility import visible_records
 from tasks.models import OPEN_STATUSES, Task, TaskStatus
 from tenants.models import Org
 
@@ -41,18 +40,14 @@ def org_zone(org: Org) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
-def _field_error(name: str, code: str, detail: str) -> ApiError:
-    return ApiError(detail, code=code, fields={name: [{"code": code, "detail": detail}]})
-
-
 def task_related_check(*, org: Org, actor: Profile, related_type: str, related_id: Any) -> None:
     """Both or neither; and the record must exist in this org, be visible to the actor and not be archived."""
     if not related_type and related_id is None:
         return
     if not related_type:
-        raise _field_error("related_type", "required", "Say what kind of record related_id is.")
+        raise field_error("related_type", "required", "Say what kind of record related_id is.")
     if related_id is None:
-        raise _field_error("related_id", "required", "Give the id of the related record.")
+        raise field_error("related_id", "required", "Give the id of the related record.")
     try:
         model = apps.get_model(related_type)
     except (LookupError, ValueError):
@@ -60,7 +55,7 @@ def task_related_check(*, org: Org, actor: Profile, related_type: str, related_i
     queryset = None if model is None else visible_records(model.objects.for_org(org), actor)
     if queryset is None or not queryset.filter(pk=related_id, archived_at__isnull=True).exists():
         # Worded like OrgScopedRelatedField: another org's id and a random one cannot be told apart.
-        raise _field_error("related_id", "does_not_exist", f'Invalid pk "{related_id}" - object does not exist.')
+        raise field_error("related_id", "does_not_exist", f'Invalid pk "{related_id}" - object does not exist.')
 
 
 def _status_stamps(old_status: str | None, new_status: str, now: datetime.datetime) -> dict[str, Any]:
@@ -77,43 +72,27 @@ def task_create(*, org: Org, actor: Profile, data: dict[str, Any]) -> Task:
             org=org, actor=actor, related_type=data.get("related_type", ""), related_id=data.get("related_id")
         )
         data = {**data, **_status_stamps(None, data.get("status", TaskStatus.TODO), timezone.now())}
-        return records.record_create(model=Task, org=org, actor=actor, data=data)  # type: ignore[return-value]
+        return records.record_create(model=Task, org=org, actor=actor, data=data)
 
 
-def _answered_by_record_update(task: Task, if_match: str | None) -> bool:
-    """A stale If-Match or an archived task: record_update's 412/409 comes before any task rule."""
-    stale = if_match is not None and if_match.strip() not in (records.record_etag(task), "*")
-    return stale or task.archived_at is not None
+def task_change(*, org: Org, actor: Profile, record: Task, data: dict[str, Any]) -> None:
+    """The task rules on a locked task (a PATCH or one task of a bulk): a new link must name a visible record,
+    completing stamps `completed_at` and reopening clears it, a new due time re-arms the reminder."""
+    task = record
+    related = (data.get("related_type", task.related_type), data.get("related_id", task.related_id))
+    if related != (task.related_type, task.related_id):
+        task_related_check(org=org, actor=actor, related_type=related[0], related_id=related[1])
+    derived = _status_stamps(task.status, data["status"], timezone.now()) if "status" in data else {}
+    if "due_at" in data and data["due_at"] != task.due_at:
+        derived["reminder_sent_at"] = None
+    records.apply_changes(task, actor, {**data, **derived})
 
 
-def task_update(*, org: Org, actor: Profile, record_id: Any, data: dict[str, Any], if_match: str | None) -> Task:
-    with transaction.atomic():
-        task = records.lock_record(Task, org=org, actor=actor, record_id=record_id)
-        if not _answered_by_record_update(task, if_match):
-            related = (data.get("related_type", task.related_type), data.get("related_id", task.related_id))
-            if related != (task.related_type, task.related_id):
-                task_related_check(org=org, actor=actor, related_type=related[0], related_id=related[1])
-            derived = _status_stamps(task.status, data["status"], timezone.now()) if "status" in data else {}
-            if "due_at" in data and data["due_at"] != task.due_at:
-                derived["reminder_sent_at"] = None
-            data = {**data, **derived}
-        return records.record_update(  # type: ignore[return-value]
-            model=Task, org=org, actor=actor, record_id=record_id, data=data, if_match=if_match
-        )
-
-
-def tasks_bulk(
-    *, org: Org, actor: Profile, ids: Iterable[Any], action: str, changes: dict[str, Any]
-) -> records.BulkResult:
-    """The kernel's bulk, with every task changed through task_update: completing stamps `completed_at`,
-    reopening clears it, a new due time re-arms the reminder, as a single write does. A task that breaks a rule
-    is reported `invalid` with the rule's code and keeps every field; the others are changed."""
-
-    def update(record: Task, data: dict[str, Any]) -> None:
-        task_update(org=org, actor=actor, record_id=record.pk, data=data, if_match=None)
-
-    return records.records_bulk(
-        model=Task, org=org, actor=actor, ids=ids, action=action, changes=changes, update=update
+def task_update(
+    *, org: Org, actor: Profile, record_id: Any, data: dict[str, Any], if_match: str | None = None
+) -> Task:
+    return records.record_update(
+        model=Task, org=org, actor=actor, record_id=record_id, data=data, if_match=if_match, change=task_change
     )
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from celery import shared_task
+
 from common.context import org_context
-from crm.celery import app
 from tasks.services import task_send_due_reminders
 from tenants.models import Org, OrgStatus
+from tenants.pipeline.tasks import OrgTask
 
 logger = logging.getLogger("crm.tasks")
 
@@ -18,7 +20,7 @@ BEAT_SCHEDULE = {
 }
 
 
-@app.task(name="tasks.send_due_reminders")
+@shared_task(base=OrgTask, name="tasks.send_due_reminders")
 def send_due_reminders() -> int:
     """The rare cross-org job: enters each active org in turn. One org failing does not starve the others;
     its tasks are picked up by the next run (claims are committed per batch, so nothing is sent twice)."""

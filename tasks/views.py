@@ -7,13 +7,13 @@ from typing import Any
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.filters import SearchFilter
 
-from cases.filters import RankedOrderingFilter
-from common.viewsets import RecordViewSet
+from records.filters import RankedOrderingFilter
+from records.viewsets import RecordViewSet
 from tasks import filters, serializers, services
 from tasks.models import Task, TaskPriority, TaskStatus
 
 
-class TaskViewSet(RecordViewSet):
+class TaskViewSet(RecordViewSet[Task]):
     model = Task
     serializer_class = serializers.TaskSerializer
     filterset_class = filters.TaskFilter
@@ -21,23 +21,11 @@ class TaskViewSet(RecordViewSet):
     search_fields = ["title"]
     ordering_fields = ["title", "status", "priority", "due_at", "completed_at", "created_at", "updated_at"]
     ordering_ranks = {"priority": TaskPriority.values, "status": TaskStatus.values}
-    # Every bulk change goes through task_update (see bulk), so completion stamps and reminder resets happen.
+    # Every bulk change goes through task_change, so completion stamps and reminder resets happen.
     bulk_fields = ("assigned_to", "tags", "status", "priority", "due_at")
 
-    def create_record(self, data: dict[str, Any]) -> Any:
-        return services.task_create(org=self.request.org, actor=self.request.profile, data=data)  # type: ignore[attr-defined]
+    def create_record(self, data: dict[str, Any]) -> Task:
+        return services.task_create(org=self.org, actor=self.actor, data=data)
 
-    def update_record(self, record_id: Any, data: dict[str, Any], if_match: str | None) -> Any:
-        return services.task_update(
-            org=self.request.org,  # type: ignore[attr-defined]
-            actor=self.request.profile,  # type: ignore[attr-defined]
-            record_id=record_id,
-            data=data,
-            if_match=if_match,
-        )
-
-    def run_bulk(self, *, ids: list[Any], action: str, changes: dict[str, Any]) -> Any:
-        return services.tasks_bulk(
-            org=self.request.org, actor=self.request.profile,  # type: ignore[attr-defined]
-            ids=ids, action=action, changes=changes,
-        )  # fmt: skip
+    def change_record(self, *, org: Any, actor: Any, record: Task, data: dict[str, Any]) -> None:
+        services.task_change(org=org, actor=actor, record=record, data=data)

@@ -22,7 +22,6 @@ from common.models import Profile, Role
 from tenants.models import ApiKey, Org
 
 KEY_PREFIX = "ksk"
-ROLE_RANK = {Role.VIEWER: 0, Role.MEMBER: 1, Role.MANAGER: 2, Role.ADMIN: 3, Role.OWNER: 4}
 _LAST_USED_EVERY_SECONDS = 60
 
 
@@ -36,21 +35,17 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def lower_role(first: str, second: str) -> str:
-    return first if ROLE_RANK[Role(first)] <= ROLE_RANK[Role(second)] else second
-
-
 @transaction.atomic
 def api_key_create(
     *, org: Org, actor: Profile, name: str, role: str, expires_at: datetime | None = None
 ) -> IssuedKey:
-    if ROLE_RANK[Role(role)] > ROLE_RANK[Role.ADMIN]:
+    if Role(role).rank > Role.ADMIN.rank:
         raise ApiError(
             "An API key can have at most the admin role.",
             code="role_not_allowed",
             fields={"role": [{"code": "role_not_allowed", "detail": "At most admin."}]},
         )
-    if ROLE_RANK[Role(role)] > ROLE_RANK[Role(actor.role)]:
+    if Role(role).rank > Role(actor.role).rank:
         raise ApiError(
             "You cannot create a key with a role above your own.",
             code="role_not_allowed",

@@ -1,10 +1,11 @@
-from django.apps import AppConfig
+from common import registry
 
 
-class TenantsConfig(AppConfig):
+class TenantsConfig(registry.ModuleConfig):
     name = "tenants"
     verbose_name = "Organisations"
     default_auto_field = "django.db.models.BigAutoField"
+    urls = "tenants.urls"
 
     def ready(self) -> None:
         from tenants import signals  # noqa: F401

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from common.models import Profile, User
 from common.throttling import client_ip
 from tenants.models import AuditEvent, Org, PlatformAuditEvent
+from tenants.pipeline.context import org_request, org_request_or_none
 
 
 def audit_record(
@@ -46,18 +47,19 @@ def audit_from_request(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """An org audit entry for this request's org, actor, IP and (if any) impersonating platform admin."""
-    profile = getattr(request, "profile", None)
+    resolved = org_request_or_none(request)
+    profile = resolved.profile if resolved is not None else None
     user = getattr(request, "user", None)
     actor: Profile | User | None = profile or (user if isinstance(user, User) else None)
     return audit_record(
-        org=org or request.org,  # type: ignore[attr-defined]
+        org=org or org_request(request).org,
         actor=actor,
         action=action,
         target_type=target_type,
         target_id=target_id,
         details=details,
         ip=client_ip(request),
-        impersonator_user_id=getattr(request, "impersonator_id", None),
+        impersonator_user_id=resolved.impersonator_id if resolved is not None else None,
     )
 
 

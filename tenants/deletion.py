@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 
+from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
 from common.context import schema_connection
 from common.models import Profile
-from crm.celery import app
 from tenants.audit import audit_record, platform_audit_record
 from tenants.models import ApiKey, Domain, Invitation, Org, OrgDeletionRecord, OrgStatus
+from tenants.pipeline.tasks import OrgTask
 
 logger = logging.getLogger("crm.tenants")
 
@@ -49,7 +50,7 @@ def org_purge(*, org_id: object) -> OrgDeletionRecord | None:
     return record
 
 
-@app.task(name="tenants.purge_due_orgs")
+@shared_task(base=OrgTask, name="tenants.purge_due_orgs")
 def purge_due_orgs() -> int:
     """Beat runs this hourly; each due org is purged in its own transaction."""
     due = Org.objects.filter(status=OrgStatus.DELETING, deletion_scheduled_for__lte=timezone.now())

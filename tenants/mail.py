@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from common.tasks import enqueue
-from crm.celery import app
+from tenants.pipeline.tasks import OrgTask, enqueue
 
 logger = logging.getLogger("crm.mail")
 
@@ -43,7 +43,7 @@ def _org_may_send(org_id: str | None) -> bool:
     return status not in (OrgStatus.SUSPENDED, None)
 
 
-@app.task(name="tenants.send_templated_email")
+@shared_task(base=OrgTask, name="tenants.send_templated_email")
 def send_templated_email(*, to: str, template: str, context: dict[str, Any], org_id: str | None = None) -> bool:
     """Idempotent enough for late acknowledgement: a retry after a crash may send twice, never zero times."""
     if not _org_may_send(org_id):

@@ -16,11 +16,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rest_framework import status
 
+from common import registry
 from common.context import org_context
 from common.errors import ApiError, Conflict, NotFound
 from common.models import Profile, Role
-from common.reassign import reassign_open_records
-from tenants.api_keys import ROLE_RANK
 from tenants.audit import audit_record
 from tenants.mail import email_send
 from tenants.models import Org, OrgStatus
@@ -340,6 +339,13 @@ def member_set_active(
     return target
 
 
+def open_records_reassign(*, org: Org, from_profile: Profile, to_profile: Profile) -> dict[str, int]:
+    """Every installed module hands the member's open records to another, in the caller's transaction and
+    inside the org's context. Returns how many records each module moved."""
+    reassigners = sorted(registry.reassigners().items())
+    return {module: reassign(org, from_profile, to_profile) for module, reassign in reassigners}
+
+
 def _reassign(org: Org, source: Profile, to_profile_id: Any) -> dict[str, int]:
     destination = member_get(org=org, profile_id=to_profile_id)
     if destination.pk == source.pk:
@@ -347,7 +353,10 @@ def _reassign(org: Org, source: Profile, to_profile_id: Any) -> dict[str, int]:
     if not destination.is_active or destination.removed_at is not None:
         raise _field_error("reassign_to", "member_inactive", "Records can only go to an active member.")
     with org_context(org):
-        return reassign_open_records(org, source, destination)
+        # Every installed module hands on the member's open records, in this one transaction.
+        return {
+            name: reassign(org, source, destination) for name, reassign in sorted(registry.reassigners().items())
+        }
 
 
 @transaction.atomic
@@ -390,7 +399,7 @@ def member_reassign_records(
 
 
 def role_at_most(actor_role: str, role: str) -> bool:
-    return ROLE_RANK[Role(role)] <= ROLE_RANK[Role(actor_role)]
+    return Role(role).rank <= Role(actor_role).rank
 
 
 def deletion_is_due(org: Org) -> bool:

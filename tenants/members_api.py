@@ -18,13 +18,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.access import ADMINS, ALL_ROLES, OWNERS, Audience, RouteAccess, Scope
-from common.authentication import signed_in_user
 from common.errors import ApiError, NotFound
 from common.models import Profile, Role
 from common.throttling import Limit, client_ip, enforce, hashed_key
 from tenants import api_keys, invitations, members
 from tenants import members_serializers as s
 from tenants.models import ApiKey, AuditEvent, Invitation
+from tenants.pipeline.authentication import signed_in_user
+from tenants.pipeline.context import OrgViewMixin, org_request
 from tenants.serializers import LoginResponseSerializer, MembershipSerializer, UserSerializer
 
 NO_CONTENT = OpenApiResponse(description="Done; no content.")
@@ -48,20 +49,20 @@ def _valid_invitation_token(request: Request) -> str:
 
 
 def _ctx(request: Request) -> dict[str, Any]:
-    return {"org": request.org, "actor": request.profile, "ip": client_ip(request)}  # type: ignore[attr-defined]
+    return {"org": org_request(request).org, "actor": org_request(request).profile, "ip": client_ip(request)}
 
 
 def _org_body(request: Request, org: Any) -> dict[str, Any]:
-    return s.OrgDetailSerializer(org, context={"profile": request.profile}).data  # type: ignore[attr-defined]
+    return s.OrgDetailSerializer(org, context={"profile": org_request(request).profile}).data
 
 
 # --- The org ----------------------------------------------------------------------------------------------------
 
 
-class OrgView(APIView):
+class OrgView(OrgViewMixin, APIView):
     @extend_schema(responses={200: s.OrgDetailSerializer})
     def get(self, request: Request) -> Response:
-        return Response(_org_body(request, request.org))  # type: ignore[attr-defined]
+        return Response(_org_body(request, self.org))
 
     @extend_schema(request=s.OrgSettingsSerializer, responses={200: s.OrgDetailSerializer})
     def patch(self, request: Request) -> Response:
@@ -69,12 +70,12 @@ class OrgView(APIView):
         return Response(_org_body(request, org))
 
 
-class OrgLogoView(APIView):
+class OrgLogoView(OrgViewMixin, APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
     def get(self, request: Request) -> Any:
-        org = request.org  # type: ignore[attr-defined]
+        org = self.org
         if not org.logo:
             raise NotFound()
         return FileResponse(org.logo.open("rb"), filename=org.logo.name.rsplit("/", 1)[-1])
@@ -115,17 +116,17 @@ class OrgDeletionCancelView(APIView):
         return Response({"id": str(org.pk), "status": org.status})
 
 
-class LeaveView(APIView):
+class LeaveView(OrgViewMixin, APIView):
     @extend_schema(request=None, responses={204: NO_CONTENT})
     def post(self, request: Request) -> Response:
-        members.member_remove(profile_id=request.profile.pk, **_ctx(request))  # type: ignore[attr-defined]
+        members.member_remove(profile_id=self.actor.pk, **_ctx(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Members ----------------------------------------------------------------------------------------------------
 
 
-class MemberListView(ListAPIView):
+class MemberListView(OrgViewMixin, ListAPIView):
     queryset = Profile.objects.none()  # for the schema generator; get_queryset scopes to the org
     serializer_class = s.MemberSerializer
 
@@ -142,9 +143,9 @@ class MemberListView(ListAPIView):
 
     def get_queryset(self) -> Any:
         request = self.request
-        profile = request.profile  # type: ignore[attr-defined]
+        profile = self.actor
         include_removed = request.query_params.get("removed") == "true" and profile.role in ADMINS
-        queryset = members.members_of(request.org, include_removed=include_removed)  # type: ignore[attr-defined]
+        queryset = members.members_of(self.org, include_removed=include_removed)
         if term := request.query_params.get("search", "").strip():
             queryset = members.members_search(queryset, term)
         if role := request.query_params.get("role"):
@@ -154,10 +155,10 @@ class MemberListView(ListAPIView):
         return queryset
 
 
-class MemberDetailView(APIView):
+class MemberDetailView(OrgViewMixin, APIView):
     @extend_schema(responses={200: s.MemberSerializer})
     def get(self, request: Request, profile_id: Any) -> Response:
-        return Response(s.MemberSerializer(members.member_get(org=request.org, profile_id=profile_id)).data)  # type: ignore[attr-defined]
+        return Response(s.MemberSerializer(members.member_get(org=self.org, profile_id=profile_id)).data)
 
     @extend_schema(request=s.RoleChangeSerializer, responses={200: s.MemberSerializer})
     def patch(self, request: Request, profile_id: Any) -> Response:
@@ -201,7 +202,7 @@ class MemberReassignView(APIView):
 # --- Invitations ------------------------------------------------------------------------------------------------
 
 
-class InvitationListView(ListAPIView):
+class InvitationListView(OrgViewMixin, ListAPIView):
     queryset = Invitation.objects.none()  # for the schema generator; get_queryset scopes to the org
     serializer_class = s.InvitationSerializer
 
@@ -210,7 +211,7 @@ class InvitationListView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
-        queryset = invitations.invitations_of(self.request.org)  # type: ignore[attr-defined]
+        queryset = invitations.invitations_of(self.org)
         if self.request.query_params.get("status", "pending") == "pending":
             now = timezone.now()
             queryset = queryset.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
@@ -290,12 +291,12 @@ class InvitationAcceptNewView(APIView):
 # --- API keys and audit -----------------------------------------------------------------------------------------
 
 
-class ApiKeyListView(ListAPIView):
+class ApiKeyListView(OrgViewMixin, ListAPIView):
     queryset = ApiKey.objects.none()  # for the schema generator; get_queryset scopes to the org
     serializer_class = s.ApiKeySerializer
 
     def get_queryset(self) -> Any:
-        return api_keys.api_keys_of(self.request.org)  # type: ignore[attr-defined]
+        return api_keys.api_keys_of(self.org)
 
     @extend_schema(request=s.ApiKeyCreateSerializer, responses={201: s.ApiKeyCreatedSerializer})
     def post(self, request: Request) -> Response:
@@ -310,17 +311,17 @@ class ApiKeyListView(ListAPIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class ApiKeyRevokeView(APIView):
+class ApiKeyRevokeView(OrgViewMixin, APIView):
     @extend_schema(request=None, responses={200: s.ApiKeySerializer})
     def post(self, request: Request, key_id: Any) -> Response:
-        api_key = api_keys.api_key_revoke(org=request.org, key_id=key_id)  # type: ignore[attr-defined]
+        api_key = api_keys.api_key_revoke(org=self.org, key_id=key_id)
         from tenants.audit import audit_from_request
 
         audit_from_request(request, action="api_key_revoked", target_type="api_key", target_id=api_key.pk)
         return Response(s.ApiKeySerializer(api_key).data)
 
 
-class AuditListView(ListAPIView):
+class AuditListView(OrgViewMixin, ListAPIView):
     queryset = AuditEvent.objects.none()  # for the schema generator; get_queryset scopes to the org
     serializer_class = s.AuditEventSerializer
 
@@ -336,7 +337,7 @@ class AuditListView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
-        queryset = AuditEvent.objects.filter(org_id=self.request.org.pk)  # type: ignore[attr-defined]
+        queryset = AuditEvent.objects.filter(org_id=self.org.pk)
         params = self.request.query_params
         if params.get("action"):
             queryset = queryset.filter(action=params["action"])

@@ -18,13 +18,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.access import Audience, RouteAccess, Scope
-from common.authentication import signed_in_user
 from common.errors import ApiError
 from common.models import Profile, User
 from common.throttling import client_ip
 from tenants import platform
 from tenants.members_serializers import ConfirmDeletionSerializer, MemberSerializer
 from tenants.models import Org, OrgStatus, PlatformAuditEvent
+from tenants.pipeline.authentication import signed_in_user
 from tenants.serializers import OrgSerializer
 
 # --- Serializers ------------------------------------------------------------------------------------------------

@@ -7,15 +7,15 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
 from common.context import schema_connection
-from common.tasks import enqueue
-from crm.celery import app
 from tenants.models import Org, OrgStatus, schema_name_for
+from tenants.pipeline.tasks import OrgTask, enqueue
 
 logger = logging.getLogger("crm.tenants")
 
@@ -143,7 +143,7 @@ def pool_top_up_enqueue() -> None:
     enqueue(pool_top_up)
 
 
-@app.task(name="tenants.pool_top_up")
+@shared_task(base=OrgTask, name="tenants.pool_top_up")
 def pool_top_up() -> int:
     """Refill the pool to ORG_POOL_SIZE. Safe to run any number of times, from any number of workers.
 

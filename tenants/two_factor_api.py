@@ -14,9 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.access import Audience, RouteAccess, Scope
-from common.authentication import signed_in_user
 from common.throttling import client_ip
 from tenants import two_factor
+from tenants.pipeline.authentication import signed_in_user
 from tenants.serializers import LoginResponseSerializer, TokenPairSerializer
 from tenants.views import _me_payload
 

@@ -1,9 +1,9 @@
-"""Sign-up, sign-in and tokens."""
+"""Every route of the tenants app, with its rows of the authorization table."""
 
 from django.urls import path
 
 from common.access import Audience, RouteAccess, Scope
-from tenants import views
+from tenants import members_api, onboarding_api, platform_api, two_factor_api, views
 
 ANYONE, SIGNED_IN = Audience.ANYONE, Audience.AUTHENTICATED
 
@@ -14,6 +14,10 @@ urlpatterns = [
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("auth/password/change/", views.PasswordChangeView.as_view(), name="auth-password-change"),
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
+    *members_api.urlpatterns,
+    *two_factor_api.urlpatterns,
+    *platform_api.urlpatterns,
+    *onboarding_api.urlpatterns,
 ]
 
 ROUTES = {
@@ -23,4 +27,8 @@ ROUTES = {
     "auth-logout": RouteAccess(Scope.PUBLIC, {"POST": ANYONE}),
     "auth-password-change": RouteAccess(Scope.PUBLIC, {"POST": SIGNED_IN}),
     "auth-me": RouteAccess(Scope.PUBLIC, {"GET": SIGNED_IN}),
+    **members_api.ROUTES,
+    **two_factor_api.ROUTES,
+    **platform_api.ROUTES,
+    **onboarding_api.ROUTES,
 }

@@ -8,10 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.authentication import signed_in_user
 from common.models import User
 from common.throttling import Limit, client_ip, enforce, hashed_key
 from tenants import serializers, services
+from tenants.pipeline.authentication import signed_in_user
 from tenants.selectors import memberships_for_user
 from tenants.two_factor import LoginChallenge
 

@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 
 from common.models import Profile, Role
-from common.testing.fixtures import PASSWORD, Cast, client_for
-from common.testing.queries import assert_flat_query_count
 from tenants.provisioning import org_create
+from tenants.testing.fixtures import PASSWORD, Cast, client_for
+from tenants.testing.queries import assert_flat_query_count
 
 pytestmark = pytest.mark.django_db
 

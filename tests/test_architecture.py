@@ -11,16 +11,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.models import BaseModel
+from common.registry import route_table
 from common.routes import all_routes, routes_missing_from
-from crm.access import ROUTES
 
 PUBLIC_MODEL_APPS = {app.split(".")[-1] for app in settings.SHARED_APPS}
 
 
 def test_every_route_is_in_the_authorization_table() -> None:
-    missing = routes_missing_from(ROUTES)
+    missing = routes_missing_from(route_table())
 
-    assert missing == [], f"routes with no entry in crm/access.py: {missing}"
+    assert missing == [], f"routes with no entry in the authorization table: {missing}"
 
 
 def test_every_table_entry_names_a_real_route() -> None:
@@ -28,7 +28,9 @@ def test_every_table_entry_names_a_real_route() -> None:
     namespaces = {name.rpartition(":")[0] for name in view_names}
 
     stale = [
-        key for key in ROUTES if key not in view_names and not (key.endswith(":*") and key[:-2] in namespaces)
+        key
+        for key in route_table()
+        if key not in view_names and not (key.endswith(":*") and key[:-2] in namespaces)
     ]
 
     assert stale == []
@@ -48,9 +50,9 @@ urlpatterns = [
 @pytest.mark.urls(__name__)
 @pytest.mark.django_db
 def test_a_route_missing_from_the_table_is_reported_and_refused(cast) -> None:
-    from common.testing.fixtures import client_for
+    from tenants.testing.fixtures import client_for
 
-    missing = routes_missing_from(ROUTES, urlconf=__name__)
+    missing = routes_missing_from(route_table(), urlconf=__name__)
     response = client_for(cast.owner.user).get("/api/unlisted/")
 
     assert [route.view_name for route in missing] == ["unlisted"]

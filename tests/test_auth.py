@@ -7,8 +7,8 @@ from django.db import connection
 from django_tenants.utils import schema_exists
 
 from common.models import Profile, Role, User
-from common.testing.fixtures import PASSWORD, Cast, client_for
 from tenants.models import Org
+from tenants.testing.fixtures import PASSWORD, Cast, client_for
 
 pytestmark = pytest.mark.django_db
 

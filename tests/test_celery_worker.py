@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from common.context import org_context
-from common.tasks import enqueue
-from common.testing.fixtures import Cast, database_url_for_subprocess
+from tenants.pipeline.tasks import enqueue
+from tenants.testing.fixtures import Cast, database_url_for_subprocess
 from tests.worker_tasks import record_marker
 from timeline.models import ActivityEntry
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.testing.fixtures import Cast, client_for
+from tenants.testing.fixtures import Cast, client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 import yaml
 from django.core.management import call_command
 
-from common.testing.fixtures import client_for
+from tenants.testing.fixtures import client_for
 
 
 def test_schema_validates_with_no_warnings(tmp_path) -> None:

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
 
-from common.testing.fixtures import Cast, access_token_for, client_for
-from common.testing.queries import count_queries
 from tenants.models import OrgStatus
+from tenants.testing.fixtures import Cast, access_token_for, client_for
+from tenants.testing.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 

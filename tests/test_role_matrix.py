@@ -1,6 +1,6 @@
 """Every route, tried as every member of the cast: exactly the expected status, and no change after a denial.
 
-The expectations come from the authorization table (crm/access.py) itself: a role the table allows gets the
+The expectations come from the authorization table (common.registry) itself: a role the table allows gets the
 route's success status, a role it does not gets 403, anyone outside org A gets org A's 404, anonymous gets
 401, and platform routes are 404 to everyone but platform admins. SPECS says how to call each route; a route
 without a spec fails the suite, so a new route cannot skip the matrix.
@@ -16,10 +16,10 @@ from django.urls import reverse
 
 from common.access import Audience, Scope
 from common.models import Profile, RecoveryCode, User
-from common.testing.fixtures import PASSWORD, Cast, client_for
-from common.testing.matrix import Call
-from crm.access import ROUTES
+from common.registry import route_table
 from tenants.models import AccountToken, ApiKey, AuditEvent, Invitation, Org, PlatformAuditEvent
+from tenants.testing.fixtures import PASSWORD, Cast, client_for
+from tenants.testing.matrix import Call
 
 CALLERS = [
     "owner",
@@ -105,7 +105,7 @@ _gather_module_specs()
 
 
 def _matrix_routes() -> list[str]:
-    return sorted(name for name in ROUTES if name not in NOT_IN_MATRIX)
+    return sorted(name for name in route_table() if name not in NOT_IN_MATRIX)
 
 
 def test_every_route_has_a_matrix_spec() -> None:
@@ -115,7 +115,7 @@ def test_every_route_has_a_matrix_spec() -> None:
 
 
 def _expected(route: str, method: str, caller: str, call: Call) -> int:
-    access = ROUTES[route]
+    access = route_table()[route]
     allowed = access.allowed_for(method)
     if access.scope == Scope.PLATFORM:
         return call.status if caller == "platform_admin" else 404
@@ -221,7 +221,7 @@ def test_role_matrix(cast: Cast, route: str, method: str, caller: str) -> None:
     made = call.setup(cast)
     url = reverse(route, kwargs=call.kwargs(cast, made) or None)
     body = call.body(cast, made) if callable(call.body) else call.body
-    client = _client(cast, caller, ROUTES[route].scope)
+    client = _client(cast, caller, route_table()[route].scope)
     expected = _expected(route, method, caller, call)
     before = _fingerprint()
 

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from common.access import Audience, Scope, route_access
-from common.testing.fixtures import Cast, client_for
+from common.access import Audience, Scope
+from common.registry import route_access
+from tenants.testing.fixtures import Cast, client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from rest_framework.views import APIView
 
 from common.access import ALL_ROLES, RouteAccess, Scope
 from common.context import org_context
-from common.testing.fixtures import Cast, client_for
-from crm.access import ROUTES
+from common.registry import route_table
+from tenants.testing.fixtures import Cast, client_for
 from timeline.models import ActivityEntry
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ urlpatterns = [
 
 @pytest.fixture
 def probe_route(monkeypatch):
-    monkeypatch.setitem(ROUTES, "probe-activity", RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}))
+    monkeypatch.setitem(route_table(), "probe-activity", RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}))
 
 
 @pytest.mark.urls(__name__)

@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from cases.models import Case
 from common.context import org_context
-from common.testing.fixtures import Cast, client_for
 from contacts.models import Company, Contact
 from deals.models import Deal
 from leads.models import Lead
 from tasks.models import Task
+from tenants.testing.fixtures import Cast, client_for
 from timeline.models import ActivityEntry, Comment
 
 MODULES = {"leads.lead": Lead, "contacts.contact": Contact, "contacts.company": Company, "deals.deal": Deal,

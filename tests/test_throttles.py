@@ -10,7 +10,7 @@ import pytest
 from django.db import connections
 from django.test import Client
 
-from common.testing.fixtures import PASSWORD, Cast
+from tenants.testing.fixtures import PASSWORD, Cast
 
 pytestmark = pytest.mark.django_db
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 
+from celery import shared_task
 from django.db import connection
 
 from common.context import require_active_org
-from crm.celery import app
+from tenants.pipeline.tasks import OrgTask
 from timeline.services import activity_record
 
 
-@app.task(name="tests.record_marker")
+@shared_task(base=OrgTask, name="tests.record_marker")
 def record_marker(marker: str) -> str:
     org = require_active_org()
     activity_record(

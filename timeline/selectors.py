@@ -7,14 +7,13 @@ import functools
 import uuid
 from typing import Any
 
-from django.apps import apps
-from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from common import registry
 from common.errors import ApiError, NotFound
 from common.models import Profile, RecordModel
 from common.pagination import FeedPosition
-from common.visibility import visible_records
+from records.visibility import visible_records
 from tenants.models import Org
 from timeline.models import ActivityEntry, Attachment, Comment, Notification
 
@@ -24,13 +23,8 @@ _SHOWN_AS_THEIR_OWN_ENTRY = ("commented", "attached")
 
 @functools.cache
 def target_models() -> dict[str, type[RecordModel]]:
-    """Every business record type of the tenant apps, by label ("contacts.contact")."""
-    labels = {app.split(".")[-1] for app in settings.TENANT_APPS}
-    return {
-        model._meta.label_lower: model
-        for model in apps.get_models()
-        if issubclass(model, RecordModel) and model._meta.app_label in labels
-    }
+    """Every record type of the installed modules, by label ("contacts.contact")."""
+    return registry.record_models()
 
 
 def target_model(target_type: str) -> type[RecordModel]:

@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from common.access import ADMINS
+from tenants.pipeline.context import org_request
 from timeline.models import Attachment, Comment, Notification, NotificationKind
 from timeline.services import COMMENT_MAX_CHARS
 
@@ -33,10 +34,10 @@ class _OwnedSerializer(serializers.ModelSerializer):
     can_delete = serializers.SerializerMethodField()
 
     def _is_author(self, obj: Any) -> bool:
-        return obj.created_by_id == self.context["request"].profile.pk
+        return bool(obj.created_by_id == org_request(self.context["request"]).profile.pk)
 
     def get_can_delete(self, obj: Any) -> bool:
-        profile = self.context["request"].profile
+        profile = org_request(self.context["request"]).profile
         return profile.role != "viewer" and (self._is_author(obj) or profile.role in ADMINS)
 
 

@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework import status
 
-from common import records
 from common.access import ADMINS
 from common.errors import ApiError, Conflict, NotFound
 from common.models import Profile, RecordModel, User
-from common.visibility import sees_everything, visible_records
+from records import services as records
+from records.visibility import sees_everything, visible_records
 from tenants.models import Org
 from timeline import markdown, uploads
 from timeline.models import ActivityEntry, Attachment, Comment, Notification, NotificationKind

@@ -15,7 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import ApiError, NotFound
-from common.records import record_etag
+from records.services import record_etag
+from tenants.pipeline.context import OrgViewMixin, org_request
 from timeline import filters, selectors, services
 from timeline import serializers as s
 from timeline.models import Attachment, Comment, Notification, NotificationKind
@@ -65,13 +66,13 @@ def _target_of(request: Request, body: dict[str, Any] | None = None) -> dict[str
 
 
 def _ctx(request: Request) -> dict[str, Any]:
-    return {"org": request.org, "actor": request.profile}  # type: ignore[attr-defined]
+    return {"org": org_request(request).org, "actor": org_request(request).profile}
 
 
 # --- Comments ---------------------------------------------------------------------------------------------
 
 
-class CommentListView(ListAPIView):
+class CommentListView(OrgViewMixin, ListAPIView):
     """The comments on one record, oldest first (a conversation); replies carry their thread's `parent_id`."""
 
     serializer_class = s.CommentSerializer
@@ -85,9 +86,7 @@ class CommentListView(ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Comment.objects.none()
         target = selectors.target_get(**_ctx(self.request), **_target_of(self.request))
-        return selectors.comments_for_target(org=self.request.org, target=target).select_related(
-            "created_by__user"
-        )  # type: ignore[attr-defined]
+        return selectors.comments_for_target(org=self.org, target=target).select_related("created_by__user")  # type: ignore[attr-defined]
 
     @extend_schema(parameters=TARGET_PARAMS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -132,7 +131,7 @@ class CommentDetailView(APIView):
 # --- Attachments ------------------------------------------------------------------------------------------
 
 
-class AttachmentListView(ListAPIView):
+class AttachmentListView(OrgViewMixin, ListAPIView):
     """The files on one record, newest first. Upload with multipart/form-data."""
 
     serializer_class = s.AttachmentSerializer
@@ -146,9 +145,7 @@ class AttachmentListView(ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Attachment.objects.none()
         target = selectors.target_get(**_ctx(self.request), **_target_of(self.request))
-        return selectors.attachments_for_target(org=self.request.org, target=target).select_related(  # type: ignore[attr-defined]
-            "created_by__user"
-        )
+        return selectors.attachments_for_target(org=self.org, target=target).select_related("created_by__user")
 
     @extend_schema(parameters=TARGET_PARAMS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -202,7 +199,7 @@ class AttachmentDownloadView(APIView):
 # --- Notifications ----------------------------------------------------------------------------------------
 
 
-class NotificationListView(ListAPIView):
+class NotificationListView(OrgViewMixin, ListAPIView):
     """My notifications in this org, newest first."""
 
     serializer_class = s.NotificationSerializer
@@ -214,13 +211,13 @@ class NotificationListView(ListAPIView):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return selectors.notifications_of(org=self.request.org, profile=self.request.profile)  # type: ignore[attr-defined]
+        return selectors.notifications_of(org=self.org, profile=self.actor)
 
 
-class UnreadCountView(APIView):
+class UnreadCountView(OrgViewMixin, APIView):
     @extend_schema(responses={200: s.UnreadCountSerializer})
     def get(self, request: Request) -> Response:
-        inbox = selectors.notifications_of(org=request.org, profile=request.profile)  # type: ignore[attr-defined]
+        inbox = selectors.notifications_of(org=self.org, profile=self.actor)
         return Response({"unread": inbox.filter(read_at__isnull=True).count()})
 
 

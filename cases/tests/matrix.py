@@ -1,5 +1,5 @@
 """How the role matrix calls the cases routes."""
 
-from common.testing.matrix import record_specs
+from tenants.testing.matrix import record_specs
 
 MATRIX_SPECS = {**record_specs("cases", "cases.models.Case", {"subject": "Matrix"})}

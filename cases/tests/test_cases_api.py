@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from cases.models import Case
 from common.context import org_context
-from common.testing.fixtures import Cast, client_for
-from common.testing.isolation import assert_foreign_ids_find_nothing
-from common.testing.queries import assert_flat_query_count
 from contacts.models import Company, Contact
+from tenants.testing.fixtures import Cast, client_for
+from tenants.testing.isolation import assert_foreign_ids_find_nothing
+from tenants.testing.queries import assert_flat_query_count
 from timeline.models import ActivityEntry, Notification
 
 pytestmark = pytest.mark.django_db

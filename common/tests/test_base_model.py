@@ -9,7 +9,7 @@ import pytest
 from common.context import NoActiveOrg, active_org, org_context
 from common.ids import uuid7
 from common.models import OrgMismatch
-from common.testing.fixtures import Cast
+from tenants.testing.fixtures import Cast
 from timeline.models import ActivityEntry
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 """How the role matrix calls the contacts and companies routes."""
 
-from common.testing.matrix import Call, made_pk, record_factory, record_specs
+from tenants.testing.matrix import Call, made_pk, record_factory, record_specs
 
 MATRIX_SPECS = {
     **record_specs("contacts", "contacts.models.Contact", {"first_name": "Matrix"}),

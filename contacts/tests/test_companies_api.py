@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from common.context import org_context
-from common.testing.fixtures import Cast, client_for
-from common.testing.queries import assert_flat_query_count
 from contacts.models import Company
+from tenants.testing.fixtures import Cast, client_for
+from tenants.testing.queries import assert_flat_query_count
 
 pytestmark = pytest.mark.django_db
 

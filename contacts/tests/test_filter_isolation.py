@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from common.context import org_context
-from common.testing.fixtures import Cast, client_for
 from contacts.models import Company, Contact
+from tenants.testing.fixtures import Cast, client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -8,14 +8,15 @@ from typing import Any
 import pytest
 
 from cases.models import Case
+from common import registry
 from common.context import org_context
-from common.testing.fixtures import Cast, client_for
 from contacts import services
 from contacts.models import Company, Contact
 from deals.models import Deal
 from deals.pipeline_services import pipeline_ensure_default
 from leads.models import Lead, LeadStatus
 from tasks.models import Task
+from tenants.testing.fixtures import Cast, client_for
 from timeline.models import ActivityEntry, Comment
 
 pytestmark = pytest.mark.django_db
@@ -306,7 +307,8 @@ def test_a_failure_half_way_leaves_nothing_changed(
         raise RuntimeError("tasks are unreachable")
 
     # Tasks move after deals, cases and leads (and the contacts of a company) have already moved.
-    monkeypatch.setitem(services._REFERENCE_MOVERS, "tasks", fail)
+    movers = {**registry.reference_movers(), "tasks": fail}
+    monkeypatch.setattr(registry, "reference_movers", lambda: movers)
     with org_context(cast.org_a), pytest.raises(RuntimeError):
         merge(org=cast.org_a, actor=cast.owner, keep_id=keep.pk, merge_id=gone.pk)
 
@@ -322,8 +324,8 @@ def test_a_failure_half_way_leaves_nothing_changed(
 
 def test_every_module_that_links_to_contacts_or_companies_has_a_merge_mover() -> None:
     """A new link to a contact or company in a module without a mover would be left pointing at an archived
-    duplicate after a merge: add `<module>/merge.py` and register it in contacts.services."""
-    movers = set(services._REFERENCE_MOVERS)
+    duplicate after a merge: give the module a `reference_mover` in its AppConfig."""
+    movers = set(registry.reference_movers())
 
     for model, own_links in ((Contact, set()), (Company, {"contacts"})):
         linking_apps = {relation.related_model._meta.app_label for relation in model._meta.related_objects}

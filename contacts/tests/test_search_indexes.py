@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from common.context import org_context
-from common.testing.fixtures import Cast, client_for
 from contacts.models import Company, Contact
+from tenants.testing.fixtures import Cast, client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -60,6 +60,8 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "common",
     "tenants",
+    "demo",
+    "crm",
 ]
 TENANT_APPS = ["timeline", "customfields", "contacts", "leads", "deals", "cases", "tasks"]
 INSTALLED_APPS = SHARED_APPS + TENANT_APPS
@@ -91,7 +93,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "common.middleware.OrgContextMiddleware",
+    "tenants.pipeline.middleware.OrgContextMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -160,8 +162,8 @@ CELERY_TIMEZONE = "UTC"
 
 # --- API --------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["common.authentication.BearerTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["common.permissions.RouteTablePermission"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["tenants.pipeline.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["tenants.pipeline.permissions.RouteTablePermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",

@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from common.testing.fixtures import Cast
-from common.testing.matrix import Call
+from tenants.testing.fixtures import Cast
+from tenants.testing.matrix import Call
 
 
 def _definition(cast: Cast) -> dict[str, Any]:

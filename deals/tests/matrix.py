@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from common.testing.fixtures import Cast
-from common.testing.matrix import Call, made_pk
+from tenants.testing.fixtures import Cast
+from tenants.testing.matrix import Call, made_pk
 
 
 def _deal(archived: bool = False) -> Callable[[Cast], dict[str, Any]]:

@@ -14,14 +14,14 @@ from django.utils import timezone
 
 from common.context import org_context
 from common.ids import uuid7
-from common.reassign import reassign_open_records
-from common.testing.fixtures import Cast, client_for
-from common.testing.isolation import assert_foreign_ids_find_nothing
-from common.testing.queries import assert_flat_query_count
 from contacts.models import Company, Contact
 from deals.models import Deal, Pipeline, Stage
 from deals.pipeline_services import pipeline_ensure_default
 from deals.services import deal_create_from_lead
+from tenants.members import open_records_reassign
+from tenants.testing.fixtures import Cast, client_for
+from tenants.testing.isolation import assert_foreign_ids_find_nothing
+from tenants.testing.queries import assert_flat_query_count
 from timeline.models import ActivityEntry
 
 pytestmark = pytest.mark.django_db
@@ -518,7 +518,7 @@ def test_a_stage_of_another_pipeline_is_refused_unless_the_pipeline_changes_with
     )
 
 
-def test_field_changes_and_a_move_in_one_patch_are_one_save_with_two_timeline_entries(cast: Cast) -> None:
+def test_field_changes_and_a_move_in_one_patch_are_one_save_and_one_stage_changed_entry(cast: Cast) -> None:
     deal = _deal(cast, amount=Decimal("100.00"))
     _, stages = _sales(cast)
 
@@ -527,8 +527,16 @@ def test_field_changes_and_a_move_in_one_patch_are_one_save_with_two_timeline_en
     )
 
     assert (response.json()["amount"], response.json()["weighted_amount"]) == ("250.00", "125.00")
-    assert [verb for verb, _ in _timeline(cast, deal.pk)] == ["stage_changed", "updated"]
-    assert _timeline(cast, deal.pk)[1] == ("updated", {"amount": ["100.00", "250.00"]})
+    assert _timeline(cast, deal.pk) == [
+        (
+            "stage_changed",
+            {
+                "stage": ["Qualification", "Proposal"],
+                "stage_id": [str(deal.stage_id), str(stages["Proposal"].pk)],
+                "amount": ["100.00", "250.00"],
+            },
+        )
+    ]
 
 
 def test_archived_deals_cannot_move(cast: Cast) -> None:
@@ -1074,7 +1082,7 @@ def test_removing_a_member_hands_their_open_deals_over_and_keeps_closed_ones(cas
     untouched = _deal(cast, name="Other", owner=cast.owner, assigned_to=[cast.owner.pk])
 
     with org_context(cast.org_a):
-        moved = reassign_open_records(cast.org_a, cast.member, cast.manager)
+        moved = open_records_reassign(org=cast.org_a, from_profile=cast.member, to_profile=cast.manager)
 
     assert moved["deals"] == 2
     assert (_stored(owned).owner_id, _stored(owned).assigned_to) == (
@@ -1100,8 +1108,8 @@ def test_purging_a_contact_keeps_its_deals(cast: Cast) -> None:
 def test_the_demo_seeder_spreads_deals_over_the_default_pipeline(cast: Cast) -> None:
     import random
 
-    from common.demo import DemoContext
     from deals.demo import seed
+    from demo.context import DemoContext
 
     ctx = DemoContext(org=cast.org_a, members=[cast.owner, cast.member], rng=random.Random(7), leads=100, scale=2)
 

@@ -6,11 +6,11 @@ import pytest
 from django.utils import timezone
 
 from common.context import org_context
-from common.testing.fixtures import Cast, client_for
-from common.testing.queries import assert_flat_query_count
 from deals.models import Deal, Pipeline, Stage
 from deals.pipeline_services import pipeline_create, pipeline_ensure_default
 from tenants.models import AuditEvent
+from tenants.testing.fixtures import Cast, client_for
+from tenants.testing.queries import assert_flat_query_count
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.testing.fixtures import Cast
-from common.testing.matrix import Call, made_pk, record_factory, record_specs
+from tenants.testing.fixtures import Cast
+from tenants.testing.matrix import Call, made_pk, record_factory, record_specs
 
 
 def _web_form(cast: Cast) -> dict[str, Any]:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-import types
-import uuid
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from common.context import org_context
-from common.testing.fixtures import Cast, client_for
 from contacts.models import Company, Contact
 from leads.models import Lead
+from tenants.testing.fixtures import Cast, client_for
 from timeline.models import ActivityEntry, Notification
 
 pytestmark = pytest.mark.django_db
@@ -248,53 +245,23 @@ def test_an_archived_lead_is_not_converted(cast: Cast) -> None:
     assert _counts(cast) == (0, 0)
 
 
-def test_create_deal_is_refused_while_deals_are_unavailable(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "deals.services", None)  # the import fails as if deals were not built
-    lead = _lead(cast, first_name="Ada", company_name="Acme")
+def test_create_deal_makes_a_deal_linked_to_the_new_contact_and_company_and_stores_its_id(cast: Cast) -> None:
+    from deals.models import Deal
 
-    response = client_for(cast.owner).post(f"{LEADS}{lead.pk}/convert/", {"create_deal": True}, format="json")
-
-    detail = "Deals are not available yet, so conversion cannot create one. Convert without create_deal."
-    assert response.status_code == 400
-    assert response.json() == {
-        "code": "deals_unavailable",
-        "detail": detail,
-        "fields": {"create_deal": [{"code": "deals_unavailable", "detail": detail}]},
-    }
-    assert _counts(cast) == (0, 0)
-    assert _reload(cast, lead).status == "new"
-
-
-def test_create_deal_calls_the_deals_service_and_stores_its_id(
-    cast: Cast, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls: list[dict] = []
-    deal_id = uuid.uuid4()
-
-    def deal_create_from_lead(**kwargs):
-        calls.append(kwargs)
-        return types.SimpleNamespace(
-            pk=deal_id, org=kwargs["org"], _meta=types.SimpleNamespace(label_lower="deals.deal")
-        )
-
-    monkeypatch.setitem(
-        sys.modules, "deals.services", types.SimpleNamespace(deal_create_from_lead=deal_create_from_lead)
-    )
     lead = _lead(cast, first_name="Ada", company_name="Acme", estimated_value=Decimal("1200.00"), currency="EUR")
 
     response = client_for(cast.owner).post(f"{LEADS}{lead.pk}/convert/", {"create_deal": True}, format="json")
 
     assert response.status_code == 201, response.json()
-    assert (response.json()["deal_id"], response.json()["created"]["deal"]) == (str(deal_id), True)
     with org_context(cast.org_a):
-        contact, company = Contact.objects.get(), Company.objects.get()
-    [call] = calls
-    assert (call["org"], call["actor"], call["lead"].pk, call["contact"], call["company"]) == (
-        cast.org_a, cast.owner, lead.pk, contact, company,
+        contact, company, deal = Contact.objects.get(), Company.objects.get(), Deal.objects.get()
+    assert (response.json()["deal_id"], response.json()["created"]["deal"]) == (str(deal.pk), True)
+    assert (deal.contact_id, deal.company_id, deal.owner_id, deal.source_lead_id) == (
+        contact.pk, company.pk, cast.owner.pk, lead.pk,
     )  # fmt: skip
-    assert (call["name"], call["amount"], call["currency"]) == ("Acme", Decimal("1200.00"), "EUR")
-    assert _reload(cast, lead).converted_deal_id == deal_id
-    assert _entries(cast, "deals.deal", deal_id) == [("created_from_lead", {"lead_id": str(lead.pk)})]
+    assert (deal.name, deal.amount, deal.currency) == ("Acme", Decimal("1200.00"), "EUR")
+    assert _reload(cast, lead).converted_deal_id == deal.pk
+    assert _entries(cast, "deals.deal", deal.pk)[-1] == ("created_from_lead", {"lead_id": str(lead.pk)})
 
 
 def test_create_deal_with_the_real_deals_module_links_one_deal_even_when_repeated(cast: Cast) -> None:
@@ -314,27 +281,21 @@ def test_create_deal_with_the_real_deals_module_links_one_deal_even_when_repeate
     assert _entries(cast, "deals.deal", deal.pk)[-1] == ("created_from_lead", {"lead_id": str(lead.pk)})
 
 
-def test_deal_name_and_amount_can_be_given(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[dict] = []
+def test_deal_name_and_amount_can_be_given(cast: Cast) -> None:
+    from deals.models import Deal
 
-    def deal_create_from_lead(**kwargs):
-        calls.append(kwargs)
-        return types.SimpleNamespace(
-            pk=uuid.uuid4(), org=kwargs["org"], _meta=types.SimpleNamespace(label_lower="deals.deal")
-        )
-
-    monkeypatch.setitem(
-        sys.modules, "deals.services", types.SimpleNamespace(deal_create_from_lead=deal_create_from_lead)
-    )
     lead = _lead(cast, first_name="Ada")
 
-    client_for(cast.owner).post(
+    response = client_for(cast.owner).post(
         f"{LEADS}{lead.pk}/convert/",
         {"create_deal": True, "deal_name": "Ada's flat", "deal_amount": "300000"},
         format="json",
     )
 
-    assert (calls[0]["name"], calls[0]["amount"], calls[0]["company"]) == ("Ada's flat", Decimal("300000"), None)
+    assert response.status_code == 201, response.json()
+    with org_context(cast.org_a):
+        deal = Deal.objects.get()
+    assert (deal.name, deal.amount, deal.company_id) == ("Ada's flat", Decimal("300000"), None)
 
 
 def test_assignees_of_new_records_are_notified_and_removed_members_are_left_out(cast: Cast) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from common.context import org_context
-from common.reassign import reassign_open_records
-from common.testing.fixtures import Cast, client_for
-from common.testing.queries import assert_flat_query_count
 from leads.models import Lead, WebForm
 from leads.services import web_form_create
 from tenants.api_keys import api_key_create, api_key_revoke
+from tenants.members import open_records_reassign
 from tenants.models import Org
+from tenants.testing.fixtures import Cast, client_for
+from tenants.testing.queries import assert_flat_query_count
 from timeline.models import ActivityEntry, Notification
 
 pytestmark = pytest.mark.django_db
@@ -446,7 +446,7 @@ def test_removing_a_member_hands_their_open_leads_and_forms_to_another(cast: Cas
         open_lead = Lead.objects.create(org=cast.org_a, first_name="Open", assigned_to=[cast.member.pk])
         lost = Lead.objects.create(org=cast.org_a, first_name="Lost", status="lost", assigned_to=[cast.member.pk])
 
-        moved = reassign_open_records(cast.org_a, cast.member, cast.manager)
+        moved = open_records_reassign(org=cast.org_a, from_profile=cast.member, to_profile=cast.manager)
 
         assert moved["leads"] == 2
         assert Lead.objects.get(pk=open_lead.pk).assigned_to == [cast.manager.pk]

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import psycopg2
 import pytest
 
-from common.testing.fixtures import Cast, database_url_for_subprocess
 from tasks.tasks import send_due_reminders
+from tenants.testing.fixtures import Cast, database_url_for_subprocess
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from common.context import org_context
-from common.testing.fixtures import Cast, client_for
 from tasks.models import Task
 from tasks.services import task_send_due_reminders
 from tasks.tasks import BEAT_SCHEDULE, send_due_reminders
 from tenants.models import OrgStatus
+from tenants.testing.fixtures import Cast, client_for
 from timeline.models import Notification
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@
 from typing import Any
 
 from common.models import User
-from common.testing.fixtures import PASSWORD, Cast
-from common.testing.matrix import Call
+from tenants.testing.fixtures import PASSWORD, Cast
+from tenants.testing.matrix import Call
 
 MATRIX_SPECS = {
     "api:auth-2fa": {"GET": Call()},

@@ -10,9 +10,9 @@ from django.test import Client
 from django.utils import timezone
 
 from common.models import Profile, User
-from common.testing.fixtures import PASSWORD, Cast, client_for
 from tenants.invitations import invitation_create
 from tenants.models import AuditEvent, Invitation, Org, OrgStatus, PlatformAuditEvent
+from tenants.testing.fixtures import PASSWORD, Cast, client_for
 
 pytestmark = pytest.mark.django_db
 

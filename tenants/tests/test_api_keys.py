@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from common.testing.fixtures import Cast, client_for
 from tenants.models import ApiKey, AuditEvent
+from tenants.testing.fixtures import Cast, client_for
 
 pytestmark = pytest.mark.django_db
 

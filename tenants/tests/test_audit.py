@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from common.testing.fixtures import Cast, client_for
-from common.testing.queries import assert_flat_query_count
 from tenants.models import AuditEvent
+from tenants.testing.fixtures import Cast, client_for
+from tenants.testing.queries import assert_flat_query_count
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.core import mail
 from django.utils import timezone
 
 from common.models import Profile, Role, User
-from common.testing.fixtures import PASSWORD, Cast, client_for
 from tenants.models import AuditEvent, Invitation
+from tenants.testing.fixtures import PASSWORD, Cast, client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from common.models import Profile, Role, User
-from common.testing.fixtures import Cast, client_for
-from common.testing.queries import assert_flat_query_count
 from tenants.models import ApiKey, Invitation, PlatformAuditEvent
+from tenants.testing.fixtures import Cast, client_for
+from tenants.testing.queries import assert_flat_query_count
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from django.conf import settings
 from django.core import mail
 
 from common.ids import uuid7
-from common.testing.fixtures import Cast
 from tenants.mail import email_send, send_templated_email
 from tenants.models import Org, OrgStatus
+from tenants.testing.fixtures import Cast
 
 pytestmark = pytest.mark.django_db
 

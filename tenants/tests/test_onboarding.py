@@ -18,13 +18,13 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.test import APIClient
 
-import common.tasks
+import tenants.pipeline.tasks
 from common.models import User
-from common.testing.fixtures import PASSWORD, Cast, client_for
 from common.throttling import enforce
 from tenants.mail import send_templated_email
 from tenants.models import AccountToken, AccountTokenPurpose
 from tenants.onboarding import RESET_EMAIL_LIMIT, unverified_email_blocks
+from tenants.testing.fixtures import PASSWORD, Cast, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -56,13 +56,13 @@ def sending(
 
     Only email tasks: sign-up also queues a schema-pool top-up, which is not what these tests are about.
     """
-    inline = common.tasks.dispatch
+    inline = tenants.pipeline.tasks.dispatch
 
     def mail_only(task: Any, *args: Any) -> None:
         if task is send_templated_email:
             inline(task, *args)
 
-    monkeypatch.setattr(common.tasks, "dispatch", mail_only)
+    monkeypatch.setattr(tenants.pipeline.tasks, "dispatch", mail_only)
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 

@@ -18,13 +18,13 @@ from rest_framework_simplejwt.tokens import AccessToken
 from common.access import Audience, Scope
 from common.context import org_context
 from common.models import Profile, Role, User
-from common.testing.fixtures import PASSWORD, Cast, client_for
-from common.testing.queries import assert_flat_query_count
 from tenants import platform_api
 from tenants.mail import email_send
 from tenants.models import AuditEvent, Org, OrgStatus, PlatformAuditEvent, schema_name_for
 from tenants.platform import impersonation_token_for, org_record_counts, record_models
 from tenants.provisioning import org_create
+from tenants.testing.fixtures import PASSWORD, Cast, client_for
+from tenants.testing.queries import assert_flat_query_count
 from timeline.models import ActivityEntry
 
 pytestmark = pytest.mark.django_db

@@ -13,10 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
-import common.tasks
+import tenants.pipeline.tasks
 import tenants.services
 from common.models import Profile, Role, User
-from common.testing.fixtures import Cast, client_for
 from tenants import provisioning
 from tenants.models import Org, OrgStatus, schema_name_for
 from tenants.pool import (
@@ -29,6 +28,7 @@ from tenants.pool import (
 )
 from tenants.provisioning import org_create
 from tenants.services import account_register
+from tenants.testing.fixtures import Cast, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,9 @@ def _session_orgs(cast: Cast) -> None:
 def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Names of the tasks sent to the broker (after commit); nothing reaches a real broker."""
     sent: list[str] = []
-    monkeypatch.setattr(common.tasks, "dispatch", lambda task, args, kwargs, schema_name: sent.append(task.name))
+    monkeypatch.setattr(
+        tenants.pipeline.tasks, "dispatch", lambda task, args, kwargs, schema_name: sent.append(task.name)
+    )
     return sent
 
 

@@ -18,10 +18,10 @@ from django.utils import timezone
 from rest_framework.exceptions import APIException
 
 from common.models import RecoveryCode, User
-from common.testing.fixtures import PASSWORD, Cast, client_for
 from common.throttling import Limit
 from tenants import two_factor
 from tenants.models import AuditEvent
+from tenants.testing.fixtures import PASSWORD, Cast, client_for
 
 pytestmark = pytest.mark.django_db
 

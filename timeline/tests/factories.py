@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from common.context import org_context
-from common.testing.fixtures import Cast
 from contacts.models import Contact
+from tenants.testing.fixtures import Cast
 
 
 def make_contact(cast: Cast, org: Any = None, **fields: Any) -> Contact:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.testing.fixtures import Cast
-from common.testing.matrix import Call, record_factory
+from tenants.testing.fixtures import Cast
+from tenants.testing.matrix import Call, record_factory
 
 CONTACT = "contacts.models.Contact"
 _contact = record_factory(CONTACT)

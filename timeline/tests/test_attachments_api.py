@@ -15,8 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from common.context import org_context
-from common.testing.fixtures import Cast, client_for
-from common.testing.queries import assert_flat_query_count
+from tenants.testing.fixtures import Cast, client_for
+from tenants.testing.queries import assert_flat_query_count
 from timeline.models import ActivityEntry, Attachment
 from timeline.tests.factories import make_contact, target_of
 from timeline.uploads import safe_file_name

@@ -8,9 +8,9 @@ import pytest
 from django.core import mail
 
 from common.context import org_context
-from common.records import record_etag
-from common.testing.fixtures import Cast, client_for
-from common.testing.queries import assert_flat_query_count
+from records.services import record_etag
+from tenants.testing.fixtures import Cast, client_for
+from tenants.testing.queries import assert_flat_query_count
 from timeline.models import ActivityEntry, Comment, Notification
 from timeline.tests.factories import make_contact, target_of
 

@@ -9,8 +9,8 @@ from django.core import mail
 
 from common.context import org_context
 from common.models import User
-from common.testing.fixtures import Cast, client_for
-from common.testing.queries import assert_flat_query_count
+from tenants.testing.fixtures import Cast, client_for
+from tenants.testing.queries import assert_flat_query_count
 from timeline.models import Notification
 from timeline.notifications import notify
 from timeline.tests.factories import make_contact

@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from common.context import org_context
-from common.testing.fixtures import Cast, client_for
 from contacts.models import Contact
+from tenants.testing.fixtures import Cast, client_for
 from timeline.markdown import mentioned_ids, sanitize_markdown
 from timeline.models import ActivityEntry, Attachment, Comment, Notification
 from timeline.selectors import target_models, timeline_page

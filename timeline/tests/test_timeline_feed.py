@@ -11,9 +11,9 @@ import pytest
 
 from common.context import org_context
 from common.pagination import encode_feed_cursor
-from common.testing.fixtures import Cast, client_for
-from common.testing.queries import assert_flat_query_count
 from leads.models import Lead
+from tenants.testing.fixtures import Cast, client_for
+from tenants.testing.queries import assert_flat_query_count
 from timeline.models import ActivityEntry, Attachment, Comment
 from timeline.tests.factories import make_contact
 

@@ -1,24 +1,37 @@
 """Writes every business record shares: create, update with optimistic concurrency, archive, restore, purge
 and bulk changes. Each is one transaction and leaves activity entries on the record's timeline.
 
-Modules with rules of their own (a lead's status machine, a deal's stages) wrap these in their services.
+The write boundary is one step, `record_lock_for_write`: the record, row-locked, or one of three answers, each
+defined once here and checked in this order: not found (404: missing, another org's or not visible), a stale
+If-Match (412, before anything about the body, as HTTP evaluates preconditions first), archived (409).
+A module's update is that step, then its own rules, then `apply_changes`; it hands the kernel the last two as a
+`RecordChange`, and the kernel runs the same function for a single PATCH and for every record of a bulk.
+
+The timeline rule: one write, one entry. A write that moves a record's status (a deal's stage) is one
+`status_changed` (`stage_changed`) entry holding every field the write changed, stamps included; any other
+write is one `updated` entry. Assignment is the exception: new assignees are an `assigned` entry of their own,
+since that is what notifies people.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from django.db import transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 from rest_framework import status
 
-from common.errors import ApiError, NotFound
+from common.errors import ApiError, Conflict, NotFound
 from common.models import Profile, RecordModel
-from common.visibility import may_write, visible_records
+from records.ports import journal
+from records.visibility import may_write, visible_records
+
+R = TypeVar("R", bound=RecordModel)
+R_contra = TypeVar("R_contra", bound=RecordModel, contravariant=True)
 
 BULK_MAX_IDS = 500
 _AUDIT_SKIP = {"updated_at", "updated_by", "created_at", "created_by", "org", "id"}
@@ -36,9 +49,7 @@ def record_etag(record: RecordModel) -> str:
 def log_activity(
     record: RecordModel, actor: Profile | None, verb: str, changes: dict[str, Any] | None = None
 ) -> None:
-    from timeline.services import activity_record
-
-    activity_record(
+    journal().activity(
         org=record.org,
         actor=actor,
         verb=verb,
@@ -49,13 +60,11 @@ def log_activity(
 
 
 def notify_new_assignees(record: RecordModel, actor: Profile | None, before: list[Any]) -> None:
-    from timeline.notifications import notify
-
     added = [pk for pk in record.assigned_to if pk not in set(before)]
     if not added:
         return
     who = (actor.user.name or actor.user.email) if actor is not None else "Keystone"
-    notify(
+    journal().notify(
         org=record.org,
         actor=actor,
         recipient_ids=added,
@@ -83,7 +92,7 @@ def _field_value(record: Model, name: str) -> Any:
     return getattr(record, name)
 
 
-def record_create(*, model: type[RecordModel], org: Any, actor: Profile, data: dict[str, Any]) -> RecordModel:
+def record_create(*, model: type[R], org: Any, actor: Profile, data: dict[str, Any]) -> R:
     with transaction.atomic():
         record = model(org=org, created_by=actor, updated_by=actor, **data)
         record.save()
@@ -94,27 +103,51 @@ def record_create(*, model: type[RecordModel], org: Any, actor: Profile, data: d
     return record
 
 
-def lock_record(model: type[RecordModel], *, org: Any, actor: Profile, record_id: Any) -> RecordModel:
+def lock_record(model: type[R], *, org: Any, actor: Profile, record_id: Any) -> R:
     """The record, row-locked, if this actor may see it; else the same 404 as for a missing one."""
     queryset = visible_records(model.objects.for_org(org), actor).select_for_update(of=("self",))
-    record = queryset.filter(pk=record_id).first()
+    record: R | None = queryset.filter(pk=record_id).first()
     if record is None:
         raise NotFound()
     return record
 
 
-def _check_if_match(record: RecordModel, if_match: str | None) -> None:
+class PreconditionFailed(ApiError):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+    default_detail = "The record changed since you loaded it. Reload it and apply your change again."
+
+
+def record_preconditions(record: RecordModel, if_match: str | None) -> None:
+    """What a write to this record answers before anything about its body: a stale If-Match (412), then an
+    archived record (409). Views call it on the record they loaded; the write calls it again under the lock."""
     if if_match is not None and if_match.strip() not in (record_etag(record), "*"):
-        raise ApiError(
-            "The record changed since you loaded it. Reload it and apply your change again.",
-            code="precondition_failed",
-            status_code=status.HTTP_412_PRECONDITION_FAILED,
-        )
+        raise PreconditionFailed()
+    if record.archived_at is not None:
+        raise Conflict("Archived records cannot be changed. Restore it first.", code="archived")
 
 
-def apply_changes(record: RecordModel, actor: Profile, data: dict[str, Any]) -> dict[str, list[Any]]:
-    """Set the fields, save, and log what really changed (old -> new). Returns the changes."""
-    changes: dict[str, list[Any]] = {}
+def record_lock_for_write(
+    model: type[R], *, org: Any, actor: Profile, record_id: Any, if_match: str | None = None
+) -> R:
+    """The kernel's write boundary: the record, row-locked, or its 404, 412 or 409."""
+    record = lock_record(model, org=org, actor=actor, record_id=record_id)
+    record_preconditions(record, if_match)
+    return record
+
+
+def apply_changes(
+    record: RecordModel,
+    actor: Profile,
+    data: dict[str, Any],
+    *,
+    applied: dict[str, list[Any]] | None = None,
+    verb: str | None = None,
+) -> dict[str, list[Any]]:
+    """Set the fields, save, and log what really changed (old -> new) as one timeline entry. `applied` holds
+    changes the caller already made on the record (a deal's stage move, with its `verb`), logged in the same
+    entry. Returns the changes."""
+    changes: dict[str, list[Any]] = dict(applied or {})
     assigned_before = list(record.assigned_to)
     for name, value in data.items():
         old = _field_value(record, name)
@@ -128,9 +161,7 @@ def apply_changes(record: RecordModel, actor: Profile, data: dict[str, Any]) -> 
     record.save()
     assignment = changes.pop("assigned_to", None)
     if changes:
-        # A write that moves the status is a status move on the timeline in every module (what pipeline and
-        # SLA views look for); what changed with it, the stamps included, stays in the same entry.
-        log_activity(record, actor, "status_changed" if "status" in changes else "updated", changes)
+        log_activity(record, actor, verb or ("status_changed" if "status" in changes else "updated"), changes)
     if assignment:
         log_activity(record, actor, "assigned", {"assigned_to": assignment})
         notify_new_assignees(record, actor, assigned_before)
@@ -138,37 +169,49 @@ def apply_changes(record: RecordModel, actor: Profile, data: dict[str, Any]) -> 
     return changes
 
 
+class RecordChange(Protocol[R_contra]):
+    """A module's rules for changing one record, then the change itself (usually `apply_changes`): called on the
+    locked, live record inside the write's transaction, for a PATCH and for each record of a bulk alike."""
+
+    def __call__(self, *, org: Any, actor: Profile, record: R_contra, data: dict[str, Any]) -> object: ...
+
+
+def plain_change(*, org: Any, actor: Profile, record: RecordModel, data: dict[str, Any]) -> None:
+    """The change of a record type with no rules of its own."""
+    apply_changes(record, actor, data)
+
+
 def record_update(
     *,
-    model: type[RecordModel],
+    model: type[R],
     org: Any,
     actor: Profile,
     record_id: Any,
     data: dict[str, Any],
     if_match: str | None = None,
-) -> RecordModel:
+    change: RecordChange[R] = plain_change,
+) -> R:
     with transaction.atomic():
-        record = lock_record(model, org=org, actor=actor, record_id=record_id)
-        _check_if_match(record, if_match)
-        if record.archived_at is not None:
-            raise ApiError(
-                "Archived records cannot be changed. Restore it first.", code="archived", status_code=409
-            )
-        apply_changes(record, actor, data)
+        record = record_lock_for_write(model, org=org, actor=actor, record_id=record_id, if_match=if_match)
+        change(org=org, actor=actor, record=record, data=data)
     return record
 
 
-def record_archive(*, model: type[RecordModel], org: Any, actor: Profile, record_id: Any) -> RecordModel:
+def record_archive(*, model: type[R], org: Any, actor: Profile, record_id: Any) -> R:
     with transaction.atomic():
         record = lock_record(model, org=org, actor=actor, record_id=record_id)
         if record.archived_at is None:
-            record.archived_at, record.archived_by, record.updated_by = timezone.now(), actor, actor
-            record.save(update_fields=["archived_at", "archived_by", "updated_by", "updated_at"])
-            log_activity(record, actor, "archived")
+            _archive(record, actor)
     return record
 
 
-def record_restore(*, model: type[RecordModel], org: Any, actor: Profile, record_id: Any) -> RecordModel:
+def _archive(record: RecordModel, actor: Profile) -> None:
+    record.archived_at, record.archived_by, record.updated_by = timezone.now(), actor, actor
+    record.save(update_fields=["archived_at", "archived_by", "updated_by", "updated_at"])
+    log_activity(record, actor, "archived")
+
+
+def record_restore(*, model: type[R], org: Any, actor: Profile, record_id: Any) -> R:
     with transaction.atomic():
         record = lock_record(model, org=org, actor=actor, record_id=record_id)
         if record.archived_at is not None:
@@ -178,16 +221,14 @@ def record_restore(*, model: type[RecordModel], org: Any, actor: Profile, record
     return record
 
 
-def record_purge(*, model: type[RecordModel], org: Any, actor: Profile, record_id: Any) -> None:
+def record_purge(*, model: type[R], org: Any, actor: Profile, record_id: Any) -> None:
     """Hard delete, admins only, and only once archived (a two-step delete nobody does by accident)."""
     with transaction.atomic():
         record = lock_record(model, org=org, actor=actor, record_id=record_id)
         if record.archived_at is None:
             raise ApiError("Archive the record before purging it.", code="not_archived", status_code=409)
-        from timeline.services import timeline_target_purge
-
         # Comments, attachments (files too, after commit), notifications and activity go with the record.
-        timeline_target_purge(org=org, target_type=target_type(model), target_id=record.pk)
+        journal().purge(org=org, target_type=target_type(model), target_id=record.pk)
         record.delete()
 
 
@@ -204,11 +245,6 @@ class BulkResult:
         self.results.append(row)
 
 
-# A module's single-record write, for bulk updates that must follow the module's rules (status machines,
-# stamps, activity). Called with the locked record and that record's share of the changes.
-RecordUpdate = Callable[[Any, dict[str, Any]], Any]
-
-
 def _record_share(record: RecordModel, changes: dict[str, Any]) -> dict[str, Any]:
     """One record's share of a bulk change: `tags_add`/`tags_remove` become that record's new tag list."""
     data = dict(changes)
@@ -220,26 +256,26 @@ def _record_share(record: RecordModel, changes: dict[str, Any]) -> dict[str, Any
 
 def records_bulk(
     *,
-    model: type[RecordModel],
+    model: type[R],
     org: Any,
     actor: Profile,
     ids: Iterable[Any],
     action: str,
     changes: dict[str, Any],
-    update: RecordUpdate | None = None,
+    change: RecordChange[R] = plain_change,
 ) -> BulkResult:
     """The same per-record rule as single writes: ids the actor cannot see (other orgs' included) are
-    `not_found`, ones it may see but not change are `forbidden`. All-or-nothing per record, one transaction.
+    `not_found`, ones it may see but not change are `forbidden`, archived ones are `archived`. One transaction;
+    the batch is locked once.
 
-    With `update`, each record is changed through the module's own single-record write in a savepoint: one
-    that breaks a module rule is reported `invalid` with the rule's code and keeps every field, and the
-    others are still changed."""
+    Each record is changed by the module's own `change`, in a savepoint: one that breaks a module rule is
+    reported `invalid` with the rule's code and keeps every field, and the others are still changed."""
     ids = list(dict.fromkeys(ids))
     if len(ids) > BULK_MAX_IDS:
         raise ApiError(f"At most {BULK_MAX_IDS} ids at once.", code="too_many_ids")
     result = BulkResult()
     with transaction.atomic():
-        found = {
+        found: dict[Any, R] = {
             record.pk: record
             for record in visible_records(model.objects.for_org(org), actor)
             .select_for_update(of=("self",))
@@ -253,19 +289,18 @@ def records_bulk(
                 result.add(record_id, "forbidden")
             elif action == "archive":
                 if record.archived_at is None:
-                    record.archived_at, record.archived_by, record.updated_by = timezone.now(), actor, actor
-                    record.save(update_fields=["archived_at", "archived_by", "updated_by", "updated_at"])
-                    log_activity(record, actor, "archived")
+                    _archive(record, actor)
                 result.add(record_id, "archived")
             elif record.archived_at is not None:
                 result.add(record_id, "archived", "Archived records cannot be changed.")
-            elif update is None:
-                apply_changes(record, actor, _record_share(record, changes))
+            elif change is plain_change:
+                # No rules to break, so no savepoint to roll back to (two queries a record saved).
+                plain_change(org=org, actor=actor, record=record, data=_record_share(record, changes))
                 result.add(record_id, "updated")
             else:
                 try:
                     with transaction.atomic():
-                        update(record, _record_share(record, changes))
+                        change(org=org, actor=actor, record=record, data=_record_share(record, changes))
                 except ApiError as error:
                     result.add(record_id, "invalid", str(error.detail), code=str(error.code))
                 else:

@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from common import export
 from common.context import org_context
-from common.testing.fixtures import Cast, client_for
-from common.testing.queries import assert_flat_query_count
 from contacts.models import Company, Contact
 from customfields.models import CustomFieldDefinition
 from deals.models import Deal
 from leads.models import Lead
+from records import export
 from tenants.models import AuditEvent
+from tenants.testing.fixtures import Cast, client_for
+from tenants.testing.queries import assert_flat_query_count
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from common.fields import OrgProfileListField, TagListField
+from records.fields import OrgProfileListField, TagListField
+from records.ports import custom_values
+from tenants.pipeline.context import org_request
 
 RECORD_FIELDS = ["assigned_to", "tags", "custom_fields", "archived_at", "created_at", "updated_at", "created_by",
                  "updated_by"]  # fmt: skip
@@ -21,13 +23,10 @@ class RecordSerializer(serializers.ModelSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         """Custom values are checked against the org's definitions, merged over the stored ones on update, and
         required custom fields are enforced on create too (even when the body has no `custom_fields`)."""
-        from customfields.services import custom_values_validate
-
         attrs = super().validate(attrs)
         if "custom_fields" in attrs or (self.instance is None and not self.partial):
-            request = self.context["request"]
-            attrs["custom_fields"] = custom_values_validate(
-                org=request.org,
+            attrs["custom_fields"] = custom_values().validate(
+                org=org_request(self.context["request"]).org,
                 module=self.Meta.model._meta.label_lower,  # type: ignore[attr-defined]
                 incoming=attrs.get("custom_fields") or {},
                 current=self.instance.custom_fields if self.instance is not None else None,

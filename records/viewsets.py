@@ -2,15 +2,14 @@
 
 A subclass names its model and serializers and may narrow the queryset through `narrow_queryset`; it cannot
 override the methods that decide what a request may see or change (`__init_subclass__` refuses), and every
-write goes through the services in common.records (or a module's own services via `create_record` /
-`update_record`).
+write goes through records.services. A module with rules of its own overrides `create_record` and
+`change_record` (its rules on a locked record); PATCH, PUT and bulk all run that same change.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -21,12 +20,17 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common import export, records
-from common.access import ADMINS, ALL_ROLES, WRITERS, RouteAccess, Scope
+from common.errors import ApiError, NotFound
 from common.ids import UUID_ROUTE_PATTERN
-from common.models import RecordModel
 from common.pagination import FeedCursorPagination
-from common.visibility import visible_records
+from records import export
+from records import services as records
+from records.fields import TagListField
+from records.ports import custom_values, journal
+from records.services import R
+from records.visibility import visible_records
+from tenants.audit import audit_from_request
+from tenants.pipeline.context import OrgViewMixin
 
 SEALED = ("get_queryset", "get_object", "perform_create", "perform_update", "perform_destroy", "get_permissions",
           "initial", "check_permissions", "check_object_permissions")  # fmt: skip
@@ -100,8 +104,8 @@ class JsonUnlessStreamed(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class RecordViewSet(viewsets.ModelViewSet):
-    model: ClassVar[type[RecordModel]]
+class RecordViewSet(OrgViewMixin, viewsets.ModelViewSet, Generic[R]):
+    model: type[R]
     lookup_value_regex = UUID_ROUTE_PATTERN
     # The serializer validating bulk `changes` (a partial update of these fields only).
     bulk_fields: ClassVar[tuple[str, ...]] = ("assigned_to", "tags")
@@ -123,32 +127,24 @@ class RecordViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
             return self.model.all_orgs_unsafe.none()
-        request = self.request
-        queryset = visible_records(self.model.objects.for_org(request.org), request.profile)  # type: ignore[attr-defined]
+        queryset = visible_records(self.model.objects.for_org(self.org), self.actor)
         if self.action in ("restore", "purge"):
             pass  # these act on archived records
         elif self.action in ("list", "export"):
-            from customfields.services import filter_by_custom_values
-
-            archived = request.query_params.get("archived") == "true"
-            queryset = queryset.filter(archived_at__isnull=not archived)
-            queryset = filter_by_custom_values(
-                queryset,
-                org=request.org,  # type: ignore[attr-defined]
-                module=self.model._meta.label_lower,
-                params=request.query_params,
+            params = self.request.query_params
+            queryset = queryset.filter(archived_at__isnull=params.get("archived") != "true")
+            queryset = custom_values().filter(
+                queryset, org=self.org, module=self.model._meta.label_lower, params=params
             )
         return self.narrow_queryset(queryset)
 
-    def get_object(self) -> Any:
+    def get_object(self) -> R:
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         try:
-            record = self.get_queryset().filter(pk=uuid.UUID(str(lookup))).first()
+            record: R | None = self.get_queryset().filter(pk=uuid.UUID(str(lookup))).first()
         except ValueError:
             record = None
         if record is None:
-            from common.errors import NotFound
-
             raise NotFound()
         return record
 
@@ -165,12 +161,9 @@ class RecordViewSet(viewsets.ModelViewSet):
     def export(self, request: Request) -> Any:
         """Exactly the rows the list shows (same visibility, filters, search, ordering, archived flag and
         custom-field filters) as CSV, every page at once up to the row limit, streamed."""
-        from customfields.services import definitions_for
-        from tenants.audit import audit_from_request
-
-        export.export_allowance_take(request.profile)  # type: ignore[attr-defined]
+        export.export_allowance_take(self.actor)
         queryset = self.filter_queryset(self.get_queryset())
-        keys = [definition.key for definition in definitions_for(request.org, self.model._meta.label_lower)]  # type: ignore[attr-defined]
+        keys = custom_values().keys(org=self.org, module=self.model._meta.label_lower)
         # Bulk exports are how data leaves an agency: the org's admins see who took what, with which filters.
         audit_from_request(
             request,
@@ -180,20 +173,20 @@ class RecordViewSet(viewsets.ModelViewSet):
         )
         return export.csv_export_response(
             queryset=queryset, table=export.RecordCsv(self.get_serializer(), keys),  # type: ignore[arg-type]
-            org=request.org, profile=request.profile, name=self.basename,  # type: ignore[attr-defined]
+            org=self.org, profile=self.actor, name=self.basename,
             max_rows=export.EXPORT_MAX_ROWS,
         )  # fmt: skip
 
     # --- writes (through services) -------------------------------------------------------------------------
 
-    def create_record(self, data: dict[str, Any]) -> RecordModel:
-        return records.record_create(model=self.model, org=self.request.org, actor=self.request.profile, data=data)  # type: ignore[attr-defined]
+    def create_record(self, data: dict[str, Any]) -> R:
+        """The hook for a module whose records are created through its own service."""
+        return records.record_create(model=self.model, org=self.org, actor=self.actor, data=data)
 
-    def update_record(self, record_id: Any, data: dict[str, Any], if_match: str | None) -> RecordModel:
-        return records.record_update(
-            model=self.model, org=self.request.org, actor=self.request.profile,  # type: ignore[attr-defined]
-            record_id=record_id, data=data, if_match=if_match,
-        )  # fmt: skip
+    def change_record(self, *, org: Any, actor: Any, record: R, data: dict[str, Any]) -> object:
+        """The hook for a module with rules of its own: its rules, then the change, on the locked record. A
+        PATCH, a PUT and every record of a bulk update run it."""
+        return records.apply_changes(record, actor, data)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -205,34 +198,37 @@ class RecordViewSet(viewsets.ModelViewSet):
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
         current = self.get_object()
+        if_match = request.headers.get("If-Match")
+        # Preconditions before the body, as HTTP evaluates them: a stale If-Match is a 412 whatever was sent.
+        records.record_preconditions(current, if_match)
         serializer = self.get_serializer(current, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        record = self.update_record(current.pk, dict(serializer.validated_data), request.headers.get("If-Match"))
+        record = records.record_update(
+            model=self.model, org=self.org, actor=self.actor, record_id=current.pk,
+            data=dict(serializer.validated_data), if_match=if_match, change=self.change_record,
+        )  # fmt: skip
         return Response(
             self.get_serializer(self._reloaded(record)).data, headers={"ETag": records.record_etag(record)}
         )
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Delete archives: the record disappears from lists and can be restored."""
-        records.record_archive(
-            model=self.model, org=request.org, actor=request.profile,  # type: ignore[attr-defined]
-            record_id=self.get_object().pk,
-        )  # fmt: skip
+        records.record_archive(model=self.model, org=self.org, actor=self.actor, record_id=self.get_object().pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _reloaded(self, record: RecordModel) -> Any:
-        return self.narrow_queryset(self.model.objects.for_org(self.request.org)).get(pk=record.pk)  # type: ignore[attr-defined]
+    def _reloaded(self, record: R) -> R:
+        return self.narrow_queryset(self.model.objects.for_org(self.org)).get(pk=record.pk)
 
     @extend_schema(request=None, responses={200: None})
     @action(detail=True, methods=["post"])
     def restore(self, request: Request, pk: Any = None) -> Response:
-        record = records.record_restore(model=self.model, org=request.org, actor=request.profile, record_id=pk)  # type: ignore[attr-defined]
+        record = records.record_restore(model=self.model, org=self.org, actor=self.actor, record_id=pk)
         return Response(self.get_serializer(self._reloaded(record)).data)
 
     @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["post"])
     def purge(self, request: Request, pk: Any = None) -> Response:
-        records.record_purge(model=self.model, org=request.org, actor=request.profile, record_id=pk)  # type: ignore[attr-defined]
+        records.record_purge(model=self.model, org=self.org, actor=self.actor, record_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -249,22 +245,20 @@ class RecordViewSet(viewsets.ModelViewSet):
         changes: dict[str, Any] = {}
         if payload.validated_data["action"] == "update":
             changes = self._validated_bulk_changes(payload.validated_data["changes"])
-        result = self.run_bulk(
-            ids=payload.validated_data["ids"], action=payload.validated_data["action"], changes=changes
-        )
+        result = records.records_bulk(
+            model=self.model, org=self.org, actor=self.actor, ids=payload.validated_data["ids"],
+            action=payload.validated_data["action"], changes=changes, change=self._bulk_change(),
+        )  # fmt: skip
         return Response({"results": result.results})
 
-    def run_bulk(self, *, ids: Sequence[Any], action: str, changes: dict[str, Any]) -> records.BulkResult:
-        """The hook for a module whose records change through its own service (status machines, stamps)."""
-        return records.records_bulk(
-            model=self.model, org=self.request.org, actor=self.request.profile,  # type: ignore[attr-defined]
-            ids=ids, action=action, changes=changes,
-        )  # fmt: skip
+    def _bulk_change(self) -> records.RecordChange[R]:
+        # A module without rules of its own changes records with the kernel's plain change, which needs no
+        # savepoint per record.
+        if type(self).change_record is RecordViewSet.change_record:
+            return records.plain_change
+        return self.change_record
 
     def _validated_bulk_changes(self, raw: dict[str, Any]) -> dict[str, Any]:
-        from common.errors import ApiError
-        from common.fields import TagListField
-
         allowed = set(self.bulk_fields) | {"tags_add", "tags_remove"}
         unknown = sorted(set(raw) - allowed)
         if unknown or not raw:
@@ -288,25 +282,7 @@ class RecordViewSet(viewsets.ModelViewSet):
         A cursor over (created_at, id) rather than page numbers: the feed is merged from three tables, so a
         count or an offset would read the record's whole history on every page, and entries written while
         someone pages would shift the pages under them. Follow `next` until it is null."""
-        from timeline.selectors import timeline_page
-
         record = self.get_object()
         feed = FeedCursorPagination(request)
-        entries, has_more = timeline_page(record, before=feed.position(), limit=feed.limit())
+        entries, has_more = journal().page(record, before=feed.position(), limit=feed.limit())
         return Response(TimelinePageSerializer(feed.page(entries, has_more)).data)
-
-
-def record_routes(basename: str) -> dict[str, RouteAccess]:
-    """The authorization rows of a RecordViewSet registered under `basename`."""
-    return {
-        f"{basename}-list": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES, "POST": WRITERS}),
-        f"{basename}-detail": RouteAccess(
-            Scope.TENANT, {"GET": ALL_ROLES, "PUT": WRITERS, "PATCH": WRITERS, "DELETE": WRITERS}
-        ),
-        f"{basename}-bulk": RouteAccess(Scope.TENANT, {"POST": WRITERS}),
-        # Everyone who can read the list may take it away as CSV: it holds nothing the list does not show.
-        f"{basename}-export": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
-        f"{basename}-timeline": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
-        f"{basename}-restore": RouteAccess(Scope.TENANT, {"POST": ADMINS}),
-        f"{basename}-purge": RouteAccess(Scope.TENANT, {"POST": ADMINS}),
-    }

@@ -1,17 +1,20 @@
-"""DRF authentication: reuse what OrgContextMiddleware resolved; on public routes, verify the bearer token."""
+"""DRF authentication: reuse what the org pipeline resolved; on public routes, verify the bearer token."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from common.access import Scope, route_access
-from common.middleware import bearer_token
+from common.access import Scope
 from common.models import User
+from common.registry import route_access
 from common.tokens import IMPERSONATOR_CLAIM, TOKEN_VERSION_CLAIM, TokenError, decode_access
+from tenants.pipeline.context import org_request_or_none
+from tenants.pipeline.credentials import bearer_token
 
 
 def _token_invalid() -> exceptions.AuthenticationFailed:
@@ -35,7 +38,7 @@ def _is_platform_route(request: HttpRequest) -> bool:
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[User, Any] | None:
         django_request: HttpRequest = request._request
-        resolved = getattr(django_request, "org_request_context", None)
+        resolved = org_request_or_none(django_request)
         if resolved is not None:
             return resolved.profile.user, resolved.token
 
@@ -59,3 +62,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """How the schema describes this authentication."""
+
+    target_class = BearerTokenAuthentication
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

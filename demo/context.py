@@ -1,15 +1,13 @@
-"""Demo data: each module seeds its own records through a `<app>/demo.py` with `seed(ctx)`; this runs them."""
+"""What every module's demo seeder gets: the org, its members, a seeded RNG, the scale, and a timeline to tell."""
 
 from __future__ import annotations
 
 import datetime
-import importlib
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Model
 from django.utils import timezone
 
@@ -174,21 +172,3 @@ COMPANY_KINDS = [
     "Partners",
     "Retail Group",
 ]
-
-
-def seed_org(*, org: Any, leads: int = 50, seed: int = 7) -> dict[str, int]:
-    """Run every tenant module's seeder in order. Returns how many records each made."""
-    from common.context import org_context
-
-    members = list(Profile.objects.filter(org=org, is_active=True, removed_at__isnull=True).select_related("user"))
-    ctx = DemoContext(org=org, members=members, rng=random.Random(seed), leads=leads, scale=max(1, leads // 50))
-    counts: dict[str, int] = {}
-    with org_context(org):
-        for app in settings.TENANT_APPS:
-            try:
-                module = importlib.import_module(f"{app}.demo")
-            except ModuleNotFoundError:
-                continue
-            counts.update(module.seed(ctx))
-        counts["activity entries"] = ctx.timeline.write()
-    return counts

@@ -1,4 +1,4 @@
-"""The one DRF permission: what the authorization table (crm.access) says for this route and method."""
+"""The one DRF permission: what the authorization table (common.registry) says for this route and method."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Any
 from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 
-from common.access import Audience, RouteAccess, Scope, route_access
+from common.access import Audience, RouteAccess, Scope
+from common.registry import route_access
+from tenants.pipeline.context import org_request_or_none
 
 
 def _access_for(request: Request) -> RouteAccess:
@@ -40,7 +42,7 @@ class RouteTablePermission(permissions.BasePermission):
             raise exceptions.NotAuthenticated()
         if allowed == Audience.AUTHENTICATED:
             return True
-        profile = getattr(request._request, "profile", None)
-        if profile is None or profile.role not in allowed:
+        resolved = org_request_or_none(request)
+        if resolved is None or resolved.profile.role not in allowed:
             raise exceptions.PermissionDenied("Your role does not allow this action.")
         return True

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from common.demo import seed_org
+from demo.seeding import org_has_records, seed_org
 from tenants.models import Org
 
 
@@ -30,16 +30,8 @@ class Command(BaseCommand):
             raise CommandError(f"No org with slug {options['org']!r}.")
         if options["scale"] < 1:
             raise CommandError("--scale must be at least 1.")
-        if options["if_empty"] and _has_records(org):
+        if options["if_empty"] and org_has_records(org):
             self.stdout.write(f"{org.slug} already has records; not seeding again.")
             return
         counts = seed_org(org=org, leads=options["scale"], seed=options["seed"])
         self.stdout.write(", ".join(f"{count} {name}" for name, count in counts.items()) + f" in {org.slug}")
-
-
-def _has_records(org: Org) -> bool:
-    from common.context import org_context
-    from contacts.models import Contact
-
-    with org_context(org):
-        return Contact.objects.exists()

@@ -12,7 +12,8 @@ from typing import Any
 from rest_framework import serializers
 
 from common.models import Profile
-from common.visibility import visible_records
+from records.visibility import visible_records
+from tenants.pipeline.context import org_request
 
 
 class OrgScopedRelatedField(serializers.PrimaryKeyRelatedField):
@@ -22,9 +23,9 @@ class OrgScopedRelatedField(serializers.PrimaryKeyRelatedField):
         super().__init__(**kwargs)
 
     def get_queryset(self) -> Any:
-        request = self.context["request"]
-        queryset = self.model.objects.for_org(request.org).filter(archived_at__isnull=True)
-        return visible_records(queryset, request.profile)
+        caller = org_request(self.context["request"])
+        queryset = self.model.objects.for_org(caller.org).filter(archived_at__isnull=True)
+        return visible_records(queryset, caller.profile)
 
     def to_representation(self, value: Any) -> Any:
         return str(value.pk) if hasattr(value, "pk") else str(value)
@@ -41,7 +42,7 @@ class OrgProfileField(serializers.UUIDField):
 
     def to_internal_value(self, data: Any) -> uuid.UUID:
         value = super().to_internal_value(data)
-        if not active_profiles_of(self.context["request"].org).filter(pk=value).exists():
+        if not active_profiles_of(org_request(self.context["request"]).org).filter(pk=value).exists():
             self.fail("does_not_exist", pk_value=value)
         return value
 
@@ -59,7 +60,9 @@ class OrgProfileListField(serializers.ListField):
     def to_internal_value(self, data: Any) -> list[uuid.UUID]:
         values = list(dict.fromkeys(super().to_internal_value(data)))  # de-duplicated, order kept
         known = set(
-            active_profiles_of(self.context["request"].org).filter(pk__in=values).values_list("pk", flat=True)
+            active_profiles_of(org_request(self.context["request"]).org)
+            .filter(pk__in=values)
+            .values_list("pk", flat=True)
         )
         for value in values:
             if value not in known:

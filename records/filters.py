@@ -1,11 +1,14 @@
-"""Filters every business record list has: tags, assignee, creator and date ranges."""
+"""Filters every business record list has (tags, assignee, creator, date ranges), and ranked ordering."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Case as CaseWhen
+from django.db.models import IntegerField, QuerySet, Value, When
+from rest_framework.filters import OrderingFilter
 
 
 class AnyOfFilter(django_filters.MultipleChoiceFilter):
@@ -33,3 +36,27 @@ class RecordFilterSet(django_filters.FilterSet):
 
     def filter_assigned_to(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         return queryset.filter(assigned_to__contains=[value])
+
+
+class RankedOrderingFilter(OrderingFilter):
+    """`?ordering=` where the view's `ordering_ranks` ({field: [values, lowest first]}) sorts a choice field
+    by rank, and the primary key breaks ties so a row never shows up on two pages."""
+
+    def filter_queryset(self, request: Any, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        ranks: dict[str, Sequence[str]] = getattr(view, "ordering_ranks", {})
+        terms = [self._ranked(term, ranks) for term in ordering]
+        if not any(term in ("id", "-id") for term in ordering):
+            terms.append("id")
+        return queryset.order_by(*terms)
+
+    @staticmethod
+    def _ranked(term: str, ranks: dict[str, Sequence[str]]) -> Any:
+        name = term.lstrip("-")
+        if name not in ranks:
+            return term
+        whens = [When(**{name: value}, then=Value(rank)) for rank, value in enumerate(ranks[name])]
+        rank = CaseWhen(*whens, default=Value(len(whens)), output_field=IntegerField())
+        return rank.desc() if term.startswith("-") else rank.asc()

@@ -176,13 +176,13 @@ def celery_worker_process(_cast_ids: _CastIds) -> Iterator[Any]:
 
 @pytest.fixture
 def run_tasks_inline(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tasks enqueued with `common.tasks.enqueue` run in this process (`task.apply`) when their transaction
-    commits; wrap the action in `django_capture_on_commit_callbacks(execute=True)`. For one test only: no
-    global eager mode, and tests about background work use the real worker (`celery_worker_process`)."""
-    import common.tasks
+    """Tasks enqueued with `tenants.pipeline.tasks.enqueue` run in this process (`task.apply`) when their
+    transaction commits; wrap the action in `django_capture_on_commit_callbacks(execute=True)`. For one test only:
+    no global eager mode, and tests about background work use the real worker (`celery_worker_process`)."""
+    import tenants.pipeline.tasks
 
     def apply_inline(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any], schema_name: str) -> None:
         result = task.apply(args=args, kwargs=kwargs, headers={"_schema_name": schema_name})
         result.get(propagate=True)
 
-    monkeypatch.setattr(common.tasks, "dispatch", apply_inline)
+    monkeypatch.setattr(tenants.pipeline.tasks, "dispatch", apply_inline)

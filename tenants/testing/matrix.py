@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from common.testing.fixtures import Cast
+from tenants.testing.fixtures import Cast
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,149 @@
+"""The one way a module plugs in: its AppConfig declares what it contributes, and everyone else reads it here.
+
+A module's AppConfig subclasses `registry.ModuleConfig` (through the module, not an imported name: Django picks
+the one AppConfig class an apps.py defines, and an imported one would count twice) and fills in what it has:
+
+- `record_apis`: record viewsets mounted under /api/<prefix>/. Each brings its list, detail, export, bulk,
+  timeline, restore and purge routes with their rows of the authorization table, and its model is a record
+  type the timeline and custom fields accept.
+- `urls`: a module with `urlpatterns` (mounted under /api/) and `ROUTES` (their rows, by route name; rows for
+  extra actions of a record viewset go here too).
+- `site_routes`: rows for routes outside /api/ (the project's own: health, admin, the schema).
+- `reassign`: `reassign(org, from_profile, to_profile) -> int`, run when a member is removed.
+- `reference_mover`: `mover(*, org, actor, gone, kept) -> int`, run when a contact or company is merged: it
+  points the module's links to the merged record at the kept one and says how many records moved.
+- `demo_seeder`: `seed(ctx) -> {what: count}`, run by `seed_demo` in INSTALLED_APPS order.
+- `provides`: kernel ports this module fills, by port name (see records.ports).
+
+Callables are dotted paths, imported on first use: an AppConfig is loaded before the models are.
+Nothing here lists modules by name; adding one is its folder and its line in INSTALLED_APPS.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.apps import AppConfig, apps
+from django.utils.module_loading import import_string
+
+from common.access import ADMINS, ALL_ROLES, WRITERS, RouteAccess, Scope, lookup
+
+
+@dataclass(frozen=True)
+class RecordApi:
+    """A record viewset at /api/<prefix>/, its routes named `<prefix>-list`, `<prefix>-detail`..."""
+
+    prefix: str
+    viewset: str  # dotted path of a records.viewsets.RecordViewSet subclass
+    # Rows of the viewset's own extra actions, by action URL name (`merge` is the route `<prefix>-merge`).
+    actions: Mapping[str, RouteAccess] = field(default_factory=dict)
+
+    def routes(self) -> dict[str, RouteAccess]:
+        extra = {f"{self.prefix}-{name}": access for name, access in self.actions.items()}
+        return {**record_routes(self.prefix), **extra}
+
+    def viewset_class(self) -> Any:
+        return _imported(self.viewset)
+
+
+class ModuleConfig(AppConfig):
+    record_apis: ClassVar[tuple[RecordApi, ...]] = ()
+    urls: ClassVar[str | None] = None
+    site_routes: ClassVar[Mapping[str, RouteAccess]] = {}
+    reassign: ClassVar[str | None] = None
+    reference_mover: ClassVar[str | None] = None
+    demo_seeder: ClassVar[str | None] = None
+    provides: ClassVar[Mapping[str, str]] = {}
+
+
+def record_routes(basename: str) -> dict[str, RouteAccess]:
+    """The authorization rows of a record viewset registered under `basename`."""
+    return {
+        f"{basename}-list": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES, "POST": WRITERS}),
+        f"{basename}-detail": RouteAccess(
+            Scope.TENANT, {"GET": ALL_ROLES, "PUT": WRITERS, "PATCH": WRITERS, "DELETE": WRITERS}
+        ),
+        f"{basename}-bulk": RouteAccess(Scope.TENANT, {"POST": WRITERS}),
+        # Everyone who can read the list may take it away as CSV: it holds nothing the list does not show.
+        f"{basename}-export": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
+        f"{basename}-timeline": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
+        f"{basename}-restore": RouteAccess(Scope.TENANT, {"POST": ADMINS}),
+        f"{basename}-purge": RouteAccess(Scope.TENANT, {"POST": ADMINS}),
+    }
+
+
+def modules() -> Iterator[ModuleConfig]:
+    """Every installed module that declares contributions, in INSTALLED_APPS order."""
+    for config in apps.get_app_configs():
+        if isinstance(config, ModuleConfig):
+            yield config
+
+
+@functools.cache
+def _imported(path: str) -> Any:
+    return import_string(path)
+
+
+def record_apis() -> list[RecordApi]:
+    return [api for module in modules() for api in module.record_apis]
+
+
+def record_models() -> dict[str, Any]:
+    """Every record type, by label ("contacts.contact"): what timeline entries and custom fields hang off."""
+    models = (api.viewset_class().model for api in record_apis())
+    return {model._meta.label_lower: model for model in models}
+
+
+def url_modules() -> list[Any]:
+    return [importlib.import_module(module.urls) for module in modules() if module.urls]
+
+
+@functools.cache
+def route_table() -> dict[str, RouteAccess]:
+    """The whole authorization table: every module's rows, API rows under the `api:` namespace. A route
+    described twice is a mistake caught at the first request."""
+    table: dict[str, RouteAccess] = {}
+
+    def add(name: str, access: RouteAccess, where: str) -> None:
+        if name in table:
+            raise RuntimeError(f"route {name} is described twice ({where})")
+        table[name] = access
+
+    for module in modules():
+        for name, access in module.site_routes.items():
+            add(name, access, module.name)
+        for api in module.record_apis:
+            for name, access in api.routes().items():
+                add(f"api:{name}", access, module.name)
+        if module.urls:
+            for name, access in importlib.import_module(module.urls).ROUTES.items():
+                add(f"api:{name}", access, module.urls)
+    return table
+
+
+def route_access(view_name: str) -> RouteAccess | None:
+    return lookup(route_table(), view_name)
+
+
+def reassigners() -> dict[str, Callable[..., int]]:
+    return {module.label: _imported(module.reassign) for module in modules() if module.reassign}
+
+
+def reference_movers() -> dict[str, Callable[..., int]]:
+    return {module.label: _imported(module.reference_mover) for module in modules() if module.reference_mover}
+
+
+def demo_seeders() -> list[Callable[..., dict[str, int]]]:
+    return [_imported(module.demo_seeder) for module in modules() if module.demo_seeder]
+
+
+def provider(port: str) -> Any:
+    """The one installed module's implementation of a kernel port; none or two is a configuration error."""
+    found = [module.provides[port] for module in modules() if port in module.provides]
+    if len(found) != 1:
+        raise RuntimeError(f"expected exactly one installed module to provide {port!r}, found {found}")
+    return _imported(found[0])

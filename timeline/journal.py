@@ -1,0 +1,23 @@
+"""The timeline as the record kernel's journal (records.ports.RecordJournal): what every record write logs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from timeline.notifications import notify
+from timeline.selectors import timeline_page
+from timeline.services import activity_record, timeline_target_move, timeline_target_purge
+
+
+class TimelineJournal:
+    activity = staticmethod(activity_record)
+    notify = staticmethod(notify)
+    purge = staticmethod(timeline_target_purge)
+    move = staticmethod(timeline_target_move)
+
+    @staticmethod
+    def page(record: Any, *, before: Any, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        return timeline_page(record, before=before, limit=limit)
+
+
+journal = TimelineJournal()
