@@ -77,7 +77,8 @@ class Lead(RecordModel):
     next_follow_up_at = models.DateTimeField(null=True, blank=True)
     description = models.TextField(blank=True)
 
-    # Set by conversion only. The deal lives in the `deals` app: its id is kept without a foreign key for now.
+    # Set by conversion only. The lead and its deal keep each other by id (Deal.source_lead_id), not by foreign
+    # key: a key either way would tie the two modules' schemas together.
     converted_contact = models.ForeignKey(
         "contacts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="converted_from_leads"
     )

@@ -16,11 +16,11 @@ import datetime
 import zoneinfo
 from typing import Any
 
-from django.apps import apps
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from common import registry
 from common.errors import field_error
 from common.models import Profile
 from records import services as records
@@ -48,10 +48,7 @@ def task_related_check(*, org: Org, actor: Profile, related_type: str, related_i
         raise field_error("related_type", "required", "Say what kind of record related_id is.")
     if related_id is None:
         raise field_error("related_id", "required", "Give the id of the related record.")
-    try:
-        model = apps.get_model(related_type)
-    except (LookupError, ValueError):
-        model = None  # a module that has not landed yet holds no records
+    model = registry.record_models().get(related_type)  # a record type that is not installed holds no records
     queryset = None if model is None else visible_records(model.objects.for_org(org), actor)
     if queryset is None or not queryset.filter(pk=related_id, archived_at__isnull=True).exists():
         # Worded like OrgScopedRelatedField: another org's id and a random one cannot be told apart.

@@ -111,7 +111,7 @@ def test_outsider_and_other_org_get_404_on_detail_and_nothing_in_lists(cast: Cas
 def test_foreign_contact_or_company_is_a_does_not_exist_error_identical_to_a_random_id(
     cast: Cast, field: str
 ) -> None:
-    """BottleCRM accepts another org's ids in foreign-key fields; Keystone cannot tell them from random ids."""
+    """Another org's id in a foreign-key field cannot be told from a random id."""
     foreign = (
         _contact(cast, org=cast.org_b, email="b@bravo.test")
         if field == "contact"
@@ -362,7 +362,7 @@ def test_purging_a_contact_keeps_its_cases_without_the_link(cast: Cast) -> None:
 
 
 def test_member_bulk_update_reports_cases_they_cannot_see_as_not_found_and_changes_nothing(cast: Cast) -> None:
-    """BottleCRM lets members bulk-edit any support case; Keystone applies the per-record rule."""
+    """A bulk edit of cases applies the per-record rule."""
     mine = _case(cast, subject="Mine", created_by=cast.member)
     not_mine = _case(cast, subject="Owners")
     foreign = _case(cast, org=cast.org_b, subject="Bravo")

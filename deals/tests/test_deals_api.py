@@ -271,7 +271,7 @@ def test_a_malformed_deal_id_is_a_404(cast: Cast) -> None:
 
 @pytest.mark.parametrize("field", ["contact", "company", "pipeline", "stage", "owner"])
 def test_another_orgs_id_in_a_body_is_does_not_exist_exactly_like_a_random_id(cast: Cast, field: str) -> None:
-    """BottleCRM accepts another org's ids in foreign-key fields; Keystone cannot tell them from random ids."""
+    """Another org's id in a foreign-key field cannot be told from a random id."""
     bravo_pipeline, bravo_stages = _sales(cast, org=cast.org_b)
     foreign = {
         "contact": lambda: _contact(cast, org=cast.org_b, first_name="B").pk,
@@ -607,7 +607,7 @@ def test_delete_archives_and_only_admins_restore_then_purge(cast: Cast) -> None:
 
 
 def test_bulk_keeps_the_per_record_rule_and_reports_foreign_and_hidden_ids_as_not_found(cast: Cast) -> None:
-    """BottleCRM lets members bulk-edit records they cannot see; Keystone answers not_found for them."""
+    """A member's bulk edit answers not_found for the records they cannot see."""
     mine = _deal(cast, name="Mine", created_by=cast.member)
     not_mine = _deal(cast, name="Owners")
     foreign = _deal(cast, org=cast.org_b, name="Bravo")
@@ -862,7 +862,7 @@ def test_search_on_name_and_whitelisted_ordering(cast: Cast) -> None:
 
 
 def test_page_size_is_capped_at_100(cast: Cast) -> None:
-    """BottleCRM has no page-size cap; Keystone serves at most 100 rows a page."""
+    """A page holds at most 100 rows, whatever the client asks for."""
     pipeline, stages = _sales(cast)
     with org_context(cast.org_a):
         Deal.objects.bulk_create(
@@ -1009,7 +1009,7 @@ def _lead(cast: Cast, **fields) -> SimpleNamespace:
 
 
 def test_deal_create_from_lead_creates_a_linked_deal_in_the_default_pipelines_first_open_stage(cast: Cast) -> None:
-    """BottleCRM marks a lead converted without creating anything; Keystone's conversion makes the deal."""
+    """Converting a lead makes the deal; nothing else marks a lead converted."""
     contact = _contact(cast, first_name="Ada")
     company = _company(cast, name="Acme")
     lead = _lead(cast)

@@ -222,7 +222,7 @@ def test_a_status_move_outside_the_table_is_refused_and_changes_nothing(cast: Ca
 
 @pytest.mark.parametrize("method", ["patch", "put"])
 def test_status_converted_cannot_be_set_by_an_edit(cast: Cast, method: str) -> None:
-    """BottleCRM marks a lead converted from its kanban without creating anything; here only conversion can."""
+    """Only conversion makes a lead converted."""
     lead = _lead(cast, first_name="Ada", status="qualified")
 
     response = getattr(client_for(cast.owner), method)(
@@ -319,7 +319,7 @@ def test_delete_archives_and_admin_restores_then_purges(cast: Cast) -> None:
 
 
 def test_bulk_applies_the_per_record_rule_and_reports_foreign_ids_as_not_found(cast: Cast) -> None:
-    """BottleCRM lets members bulk-edit any record; here a member changes only what they may change."""
+    """In a bulk edit a member changes only what they may change."""
     mine = _lead(cast, first_name="Mine", created_by=cast.member)
     not_mine = _lead(cast, first_name="Owners")
     foreign = _lead(cast, org=cast.org_b, first_name="Bravo")
@@ -507,7 +507,7 @@ def test_ordering_is_whitelisted(cast: Cast) -> None:
 
 
 def test_page_size_defaults_to_25_and_is_capped_at_100(cast: Cast) -> None:
-    """BottleCRM has no page-size cap; here a larger ask is capped."""
+    """A larger page size than the cap is capped."""
     with org_context(cast.org_a):
         Lead.objects.bulk_create([Lead(org=cast.org_a, first_name=f"P{i}") for i in range(105)])
     client = client_for(cast.owner)

@@ -148,7 +148,7 @@ def test_deactivated_or_deleted_forms_stop_taking_submissions_and_keep_their_lea
 
 
 def test_a_well_formed_submission_creates_a_lead_for_the_forms_assignee(cast: Cast) -> None:
-    """BottleCRM ships a broken web-to-lead form; this one works end to end, with no user and no org header."""
+    """A web-to-lead form works end to end, with no user and no org header."""
     _, token = _form(cast, default_assignee_id=cast.member.pk, source="website", tags=["web"])
     body = {"form_token": token, "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.test",
             "phone": "+1 555 0100", "company_name": "Engines", "description": "Looking for a 2-bed flat.",

@@ -135,7 +135,7 @@ def test_a_task_can_be_about_a_contact_or_a_case_of_the_org(cast: Cast) -> None:
 
 
 def test_another_orgs_record_is_does_not_exist_exactly_like_a_random_id(cast: Cast) -> None:
-    """BottleCRM accepts another org's ids in foreign-key fields; Keystone cannot tell them from random ids."""
+    """Another org's id in a foreign-key field cannot be told from a random id."""
     foreign = _contact(cast, org=cast.org_b, first_name="Bravo")
     random_id = uuid.uuid4()
     client = client_for(cast.owner)
