@@ -1,5 +1,6 @@
 """A module plugs in through its AppConfig alone: the widgets module of the test settings (tests/widgets) names
-itself nowhere else, and gets its routes, access rows, export, bulk, timeline and reassignment from the registry."""
+itself nowhere else, and gets its routes, access rows, export, bulk, timeline and reassignment from the
+registry."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""A tiny business module that exists only in the test settings: it proves a module plugs in by the registry alone."""
+"""A tiny business module that exists only in the test settings: a module plugs in by the registry alone."""
