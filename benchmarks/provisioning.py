@@ -159,9 +159,9 @@ def phase(extra_apps: int) -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from tenants import pool
     from tenants.models import Org, OrgStatus, schema_name_for
-    from tenants.provisioning import org_create, template_ensure
+    from tenants.orgs import pool
+    from tenants.orgs.provisioning import org_create, template_ensure
 
     template_ensure()
     loader = MigrationLoader(None, ignore_no_migrations=True)

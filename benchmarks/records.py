@@ -34,7 +34,7 @@ def _ensure_data(leads: int, other_orgs: int) -> dict[str, Any]:
     from common.models import Profile, Role, User
     from leads.models import Lead
     from tenants.models import Org, OrgStatus
-    from tenants.provisioning import org_create
+    from tenants.orgs.provisioning import org_create
     from tenants.testing.fixtures import access_token_for
     from timeline.models import ActivityEntry
 

@@ -19,8 +19,8 @@ def main() -> None:
     from common.context import org_context
     from common.models import Profile, Role, User
     from tenants.models import Org
+    from tenants.orgs.provisioning import org_create
     from tenants.pipeline.middleware import resolve_org_request
-    from tenants.provisioning import org_create
     from tenants.testing.fixtures import access_token_for
 
     org = Org.objects.filter(slug="bench-agency").first() or org_create(name="Bench Agency", slug="bench-agency")

@@ -19,6 +19,7 @@ class KeptLinkRelatedField(OrgScopedRelatedField):
 
     def to_internal_value(self, data: Any) -> Any:
         case = getattr(self.parent, "instance", None)
+        assert self.source is not None  # a bound field's source defaults to its name
         current = getattr(case, self.source, None) if isinstance(case, Case) else None
         if current is not None and str(data) == str(current.pk):
             return current

@@ -1,6 +1,8 @@
 """Django admin for users and memberships (platform admins only: `User.is_staff` is the platform flag)."""
 
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from common.models import Profile, User
 
@@ -8,7 +10,7 @@ from common.models import Profile, User
 class NeverDeleteAdmin(admin.ModelAdmin):
     """Rows that tenant tables point at are never hard-deleted: deactivate them instead."""
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

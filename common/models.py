@@ -109,7 +109,7 @@ class RecoveryCode(models.Model):
 
 
 class Profile(models.Model):
-    """A user's membership of one org, with a role; this is `request.profile`. Never hard-deleted."""
+    """A user's membership of one org, with a role; a request's acting member is one. Never hard-deleted."""
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="profiles")
@@ -222,6 +222,9 @@ class RecordModel(BaseModel):
 
     # What the new assignees of this kind of record are notified as.
     assignment_notification_kind: ClassVar[str] = "assigned"
+    # Every member of the org reads every record of this type (an agency's shared inventory, its listings);
+    # who may change one still follows the record's rule (records.visibility.may_write).
+    members_read_all: ClassVar[bool] = False
 
     class Meta:
         abstract = True

@@ -18,7 +18,7 @@ class Role(models.TextChoices):
         return _RANKS[self]
 
     @classmethod
-    def lower(cls, first: str, second: str) -> Role:
+    def lesser(cls, first: str, second: str) -> Role:
         """The lesser of two roles (an API key's role capped at its creator's)."""
         return min(cls(first), cls(second), key=lambda role: role.rank)
 

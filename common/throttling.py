@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
+from django.http import HttpRequest
 from rest_framework import exceptions
 
 
@@ -21,7 +22,8 @@ class Limit:
 
 
 def _redis() -> Any:
-    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]  # the RedisCache's own client and pool
+    # The RedisCache's own client and pool; django-stubs types `cache` as the BaseCache interface, without them.
+    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]
 
 
 def hit(limit: Limit, key: str) -> int | None:
@@ -59,6 +61,6 @@ def hashed_key(value: str) -> str:
     return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
 
 
-def client_ip(request) -> str:  # type: ignore[no-untyped-def]
+def client_ip(request: HttpRequest) -> str:
     """The caller's address. Behind a proxy, set the proxy to overwrite REMOTE_ADDR (no header is trusted)."""
     return str(request.META.get("REMOTE_ADDR") or "unknown")

@@ -34,4 +34,5 @@ def issue_token_pair(user: User) -> dict[str, str]:
 
 def decode_access(raw: str) -> AccessToken:
     """Signature, expiry and type only: no database hit. Raises TokenError."""
+    # simplejwt annotates the token argument as a Token, though it takes (and here gets) the encoded string.
     return AccessToken(raw)  # type: ignore[arg-type]

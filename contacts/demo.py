@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from contacts.models import Company, Contact
 from demo.context import COMPANY_KINDS, COMPANY_WORDS, FIRST_NAMES, LAST_NAMES, DemoContext
 
@@ -50,7 +48,7 @@ def seed(ctx: DemoContext) -> dict[str, int]:
     contacts = []
     for i in range(40 * ctx.scale):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        owner: Any = ctx.member()
+        owner = ctx.member()
         contacts.append(
             Contact(
                 org=ctx.org, first_name=first, last_name=last, email=f"{first}.{last}.{i}@example.com".lower(),

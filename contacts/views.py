@@ -37,7 +37,7 @@ class CompanyViewSet(RecordViewSet[Company]):
             org=self.org,
             actor=self.actor,
             keep_id=pk,
-            merge_id=merge_id.validated_data["merge_id"],  # type: ignore[attr-defined]
+            merge_id=merge_id.validated_data["merge_id"],
         )
         return Response(self.get_serializer(kept).data)
 
@@ -68,6 +68,6 @@ class ContactViewSet(RecordViewSet[Contact]):
             org=self.org,
             actor=self.actor,
             keep_id=pk,
-            merge_id=merge_id.validated_data["merge_id"],  # type: ignore[attr-defined]
+            merge_id=merge_id.validated_data["merge_id"],
         )
         return Response(self.get_serializer(kept).data)

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from common import registry
-from common.errors import ApiError, Conflict, NotFound
+from common.errors import ApiError, Conflict, NotFound, field_error
 from common.models import Profile
 from customfields.models import CustomFieldDefinition, FieldType
 
@@ -25,7 +25,7 @@ def definitions_for(org: Any, module: str) -> list[CustomFieldDefinition]:
 
 
 def _error(key: str, code: str, detail: str) -> ApiError:
-    return ApiError(detail, code=code, fields={f"custom_fields.{key}": [{"code": code, "detail": detail}]})
+    return field_error(f"custom_fields.{key}", code, detail)
 
 
 def _check_definition(data: dict[str, Any]) -> None:

@@ -49,7 +49,7 @@ class DefinitionListView(OrgViewMixin, ListAPIView):
     def post(self, request: Request) -> Response:
         data = DefinitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        definition = services.definition_create(org=self.org, actor=self.actor, data=dict(data.validated_data))  # type: ignore[attr-defined]
+        definition = services.definition_create(org=self.org, actor=self.actor, data=dict(data.validated_data))
         return Response(DefinitionSerializer(definition).data, status=status.HTTP_201_CREATED)
 
 
@@ -62,7 +62,7 @@ class DefinitionDetailView(OrgViewMixin, APIView):
             org=self.org,
             actor=self.actor,
             definition_id=definition_id,
-            data=dict(data.validated_data),  # type: ignore[attr-defined]
+            data=dict(data.validated_data),
         )
         return Response(DefinitionSerializer(definition).data)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -24,7 +25,7 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _totals(rows: list[dict[str, Any]], probability: int | None = None) -> list[dict[str, Any]]:
+def _totals(rows: Sequence[Mapping[str, Any]], probability: int | None = None) -> list[dict[str, Any]]:
     """Per currency: adding euros to dollars would be a number nobody can use."""
     by_currency: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -65,7 +66,7 @@ def deal_summary(*, org: Org, deals: QuerySet[Deal], pipeline_id: Any = None) ->
         .values("stage_id", "currency")
         .annotate(count=Count("id"), amount=Sum("amount"))
     )
-    rows_by_stage: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    rows_by_stage: dict[Any, list[Mapping[str, Any]]] = defaultdict(list)
     for row in rows:
         rows_by_stage[row["stage_id"]].append(row)
     result_stages = []

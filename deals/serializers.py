@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from common.models import BaseModel
 from contacts.models import Company, Contact
 from deals.models import Deal, Pipeline, Stage
 from records.fields import OrgProfileField, OrgScopedRelatedField
@@ -19,7 +20,7 @@ class OrgConfigRelatedField(serializers.PrimaryKeyRelatedField):
     org only. Unlike records these have no owner or archive, so every member may name any of them; an id of
     another org is `does_not_exist`, exactly like a random one."""
 
-    def __init__(self, model: type, **kwargs: Any) -> None:
+    def __init__(self, model: type[BaseModel], **kwargs: Any) -> None:
         self.model = model
         kwargs.setdefault("queryset", model.all_orgs_unsafe.none())  # replaced per request in get_queryset
         kwargs.setdefault("pk_field", serializers.UUIDField())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -48,7 +48,9 @@ class DealViewSet(RecordViewSet[Deal]):
         changes = super()._validated_bulk_changes(raw)
         if "owner" in raw:
             # The serializer files the owner under its source, `owner_id`, which the kernel does not keep.
-            changes["owner_id"] = self.get_serializer().fields["owner"].run_validation(raw["owner"])
+            # get_serializer is typed as returning the base class, which has no `fields`.
+            serializer = cast(serializers.DealSerializer, self.get_serializer())
+            changes["owner_id"] = serializer.fields["owner"].run_validation(raw["owner"])
         return changes
 
     @extend_schema(request=serializers.DealMoveSerializer, responses={200: serializers.DealSerializer})
@@ -62,8 +64,8 @@ class DealViewSet(RecordViewSet[Deal]):
             org=self.org,
             actor=self.actor,
             deal_id=current.pk,
-            stage=body.validated_data["stage"],  # type: ignore[index]
-            lost_reason=body.validated_data.get("lost_reason"),  # type: ignore[union-attr]
+            stage=body.validated_data["stage"],
+            lost_reason=body.validated_data.get("lost_reason"),
             if_match=request.headers.get("If-Match"),
         )
         return Response(
@@ -116,9 +118,9 @@ class PipelineListView(OrgViewMixin, ListAPIView):
         pipeline = pipeline_services.pipeline_create(
             org=self.org,
             actor=self.actor,
-            name=data["name"],  # type: ignore[index]
-            is_default=data.get("is_default", False),  # type: ignore[union-attr]
-            stages=[dict(stage) for stage in data["stages"]] if "stages" in data else None,  # type: ignore[index,operator]
+            name=data["name"],
+            is_default=data.get("is_default", False),
+            stages=[dict(stage) for stage in data["stages"]] if "stages" in data else None,
         )
         return Response(_pipeline_body(request, pipeline.pk), status=status.HTTP_201_CREATED)
 
@@ -144,7 +146,7 @@ class PipelineDetailView(OrgViewMixin, APIView):
             org=self.org,
             actor=self.actor,
             pipeline_id=pipeline_id,
-            data=dict(body.validated_data),  # type: ignore[arg-type]
+            data=dict(body.validated_data),
         )
         return Response(_pipeline_body(request, pipeline_id))
 
@@ -173,7 +175,7 @@ class PipelineStagesView(OrgViewMixin, APIView):
             org=self.org,
             actor=self.actor,
             pipeline_id=pipeline_id,
-            data=dict(body.validated_data),  # type: ignore[arg-type]
+            data=dict(body.validated_data),
         )
         return Response(serializers.PipelineStageSerializer(stage).data, status=status.HTTP_201_CREATED)
 
@@ -190,7 +192,7 @@ class StageDetailView(OrgViewMixin, APIView):
             actor=self.actor,
             pipeline_id=pipeline_id,
             stage_id=stage_id,
-            data=dict(body.validated_data),  # type: ignore[arg-type]
+            data=dict(body.validated_data),
         )
         return Response(serializers.PipelineStageSerializer(stage).data)
 
@@ -215,6 +217,6 @@ class StageReorderView(OrgViewMixin, APIView):
             org=self.org,
             actor=self.actor,
             pipeline_id=pipeline_id,
-            stage_ids=body.validated_data["stage_ids"],  # type: ignore[index]
+            stage_ids=body.validated_data["stage_ids"],
         )
         return Response(_pipeline_body(request, pipeline_id))

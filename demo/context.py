@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Model
 from django.utils import timezone
 
-from common.models import Profile
+from common.models import BaseModel, Profile
 
 BATCH = 2000
 
@@ -27,7 +27,7 @@ class DemoTimeline:
     # Per model: the records whose dates the story moved, and which fields it moved.
     restamped: dict[type[Model], tuple[dict[Any, Model], set[str]]] = field(default_factory=dict)
 
-    def created(self, record: Model, actor: Profile, at: datetime.datetime) -> None:
+    def created(self, record: BaseModel, actor: Profile | None, at: datetime.datetime) -> None:
         self.restamp(record, "created_at", at)
         self.log(record, actor, "created", {}, at)
         assignees = getattr(record, "assigned_to", None)
@@ -42,19 +42,19 @@ class DemoTimeline:
         names.add(name)
 
     def log(
-        self, record: Model, actor: Profile, verb: str, changes: dict[str, Any], at: datetime.datetime
+        self, record: BaseModel, actor: Profile | None, verb: str, changes: dict[str, Any], at: datetime.datetime
     ) -> None:
         from timeline.models import ActivityEntry
 
         self.entries.append(
-            ActivityEntry(org_id=record.org_id, created_by=actor, updated_by=actor, verb=verb, created_at=at,  # type: ignore[attr-defined]
+            ActivityEntry(org_id=record.org_id, created_by=actor, updated_by=actor, verb=verb, created_at=at,
                           target_type=record._meta.label_lower, target_id=record.pk, changes=changes)
         )  # fmt: skip
 
-    def comment(self, record: Model, actor: Profile, body: str, at: datetime.datetime) -> None:
+    def comment(self, record: BaseModel, actor: Profile | None, body: str, at: datetime.datetime) -> None:
         from timeline.models import Comment
 
-        comment = Comment(org_id=record.org_id, created_by=actor, updated_by=actor, created_at=at,  # type: ignore[attr-defined]
+        comment = Comment(org_id=record.org_id, created_by=actor, updated_by=actor, created_at=at,
                           target_type=record._meta.label_lower, target_id=record.pk, body=body)  # fmt: skip
         self.comments.append(comment)
         self.log(record, actor, "commented", {"comment_id": str(comment.pk)}, at)

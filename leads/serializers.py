@@ -60,7 +60,8 @@ class CurrencyField(serializers.CharField):
 
 class LeadSerializer(RecordSerializer):
     status = _status_field(required=False)
-    source = _source_field(required=False, allow_blank=True)
+    # DRF's metaclass takes declared fields off the class; the stubs see this one as redefining Field.source.
+    source = _source_field(required=False, allow_blank=True)  # type: ignore[assignment]
     rating = NamedChoiceField(LeadRating.choices, enum_name="LeadRatingEnum", required=False, allow_blank=True)
     estimated_value = serializers.DecimalField(
         max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
@@ -120,7 +121,8 @@ class WebFormSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="New leads are created by and assigned to this member.",
     )
-    source = _source_field(required=False, help_text="The source given to leads from this form.")
+    # DRF's metaclass takes declared fields off the class; the stubs see this one as redefining Field.source.
+    source = _source_field(required=False, help_text="The source given to leads from this form.")  # type: ignore[assignment]
     tags = TagListField(help_text="Tags given to leads from this form.")
 
     class Meta:

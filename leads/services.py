@@ -144,7 +144,7 @@ def _company_for(org: Org, actor: Profile, lead: Lead) -> tuple[Company | None, 
         return existing, False
     data = {"name": name, "website": lead.website, "industry": lead.industry,
             "assigned_to": _active_assignees(org, lead)}  # fmt: skip
-    return records.record_create(model=Company, org=org, actor=actor, data=data), True  # type: ignore[return-value]
+    return records.record_create(model=Company, org=org, actor=actor, data=data), True
 
 
 def _contact_for(org: Org, actor: Profile, lead: Lead, company: Company | None) -> tuple[Contact, bool]:

@@ -115,7 +115,7 @@ class WebFormViewSet(
             org=self.org,
             actor=self.actor,
             form_id=pk,
-            data=data.validated_data,  # type: ignore[attr-defined]
+            data=data.validated_data,
         )
         return Response(self.get_serializer(form).data)
 
@@ -129,7 +129,7 @@ class WebFormViewSet(
     @extend_schema(request=None, responses={200: serializers.IssuedWebFormSerializer})
     @action(detail=True, methods=["post"], url_path="rotate-token")
     def rotate_token(self, request: Request, pk: Any = None) -> Response:
-        issued = services.web_form_rotate_token(org=self.org, actor=self.actor, form_id=self.get_object().pk)  # type: ignore[attr-defined]
+        issued = services.web_form_rotate_token(org=self.org, actor=self.actor, form_id=self.get_object().pk)
         return Response(self._issued(issued))
 
     def _issued(self, issued: services.IssuedWebForm) -> dict[str, Any]:

@@ -27,6 +27,7 @@ class RecordSerializer(serializers.ModelSerializer):
         if "custom_fields" in attrs or (self.instance is None and not self.partial):
             attrs["custom_fields"] = custom_values().validate(
                 org=org_request(self.context["request"]).org,
+                # drf-stubs types `Meta.model` with a type variable of the serializer it cannot bind (`_MT?`).
                 module=self.Meta.model._meta.label_lower,  # type: ignore[attr-defined]
                 incoming=attrs.get("custom_fields") or {},
                 current=self.instance.custom_fields if self.instance is not None else None,

@@ -26,7 +26,7 @@ from django.utils import timezone
 from rest_framework import status
 
 from common.errors import ApiError, Conflict, NotFound
-from common.models import Profile, RecordModel
+from common.models import BaseModel, Profile, RecordModel
 from records.ports import journal
 from records.visibility import may_write, visible_records
 
@@ -41,7 +41,7 @@ def target_type(model: type[Model] | Model) -> str:
     return model._meta.label_lower
 
 
-def record_etag(record: RecordModel) -> str:
+def record_etag(record: BaseModel) -> str:
     digest = hashlib.sha256(f"{record.pk}:{record.updated_at.isoformat()}".encode()).hexdigest()[:20]
     return f'"{digest}"'
 
@@ -138,7 +138,7 @@ def record_lock_for_write(
 
 def apply_changes(
     record: RecordModel,
-    actor: Profile,
+    actor: Profile | None,
     data: dict[str, Any],
     *,
     applied: dict[str, list[Any]] | None = None,

@@ -16,8 +16,8 @@ from common.admin import UserAdmin as BaseUserAdmin
 from common.errors import ApiError
 from common.models import Profile, User
 from common.throttling import client_ip
-from tenants import platform
 from tenants.models import Domain, Invitation, Org
+from tenants.platform import services as platform
 
 
 def _run(

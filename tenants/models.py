@@ -47,7 +47,7 @@ class Org(TenantMixin):
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # Provisioning decides how a schema is made (tenants.provisioning); a plain save never migrates.
+    # Provisioning decides how a schema is made (tenants.orgs.provisioning); a plain save never migrates.
     auto_create_schema = False
     auto_drop_schema = False
 

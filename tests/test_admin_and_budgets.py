@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from common.models import Profile, Role
-from tenants.provisioning import org_create
+from tenants.orgs.provisioning import org_create
 from tenants.testing.fixtures import PASSWORD, Cast, client_for
 from tenants.testing.queries import assert_flat_query_count
 

@@ -36,14 +36,14 @@ ORG_A_ROLES = {"owner", "admin", "manager", "member", "viewer"}
 
 
 def _invitation(cast: Cast) -> dict[str, Any]:
-    from tenants.invitations import invitation_create
+    from tenants.members.invitations import invitation_create
 
     invitation = invitation_create(org=cast.org_a, actor=cast.owner, email="matrix@example.test", role="viewer")
     return {"invitation_id": invitation.pk}
 
 
 def _api_key(cast: Cast) -> dict[str, Any]:
-    from tenants.api_keys import api_key_create
+    from tenants.members.api_keys import api_key_create
 
     return {"key_id": api_key_create(org=cast.org_a, actor=cast.owner, name="k", role="viewer").api_key.pk}
 

@@ -129,7 +129,7 @@ def test_invitation_limit_per_token_holds_across_ips_under_concurrent_requests(c
 
 
 def test_api_key_limit_holds_under_concurrent_requests(cast: Cast, settings) -> None:
-    from tenants.api_keys import api_key_create
+    from tenants.members.api_keys import api_key_create
 
     settings.API_KEY_REQUESTS_PER_MINUTE = 5
     # Made on a connection of its own so the request threads see it; this test's transaction would hide it.

@@ -70,7 +70,8 @@ class CommentCreateSerializer(serializers.Serializer):
         trim_whitespace=False,
         help_text="Markdown. HTML is removed. Mention a member with `@[Name](profile id)`: they are notified.",
     )
-    parent = serializers.UUIDField(required=False, allow_null=True, help_text="The comment this replies to.")
+    # DRF's metaclass takes declared fields off the class; the stubs see this one as redefining Field.parent.
+    parent = serializers.UUIDField(required=False, allow_null=True, help_text="The comment this replies to.")  # type: ignore[assignment]
 
 
 class CommentUpdateSerializer(serializers.Serializer):
@@ -126,7 +127,8 @@ class ReadAllSerializer(serializers.Serializer):
 
 class NotificationKindSerializer(serializers.Serializer):
     kind = serializers.CharField()
-    label = serializers.CharField()
+    # DRF's metaclass takes declared fields off the class; the stubs see this one as redefining Field.label.
+    label = serializers.CharField()  # type: ignore[assignment]
     is_emailed = serializers.BooleanField()
 
 

@@ -178,7 +178,7 @@ def comment_update(
             raise _forbidden("Only the author can edit a comment.")
         if comment.is_deleted:
             raise Conflict("This comment was deleted.", code="deleted")
-        if if_match is not None and if_match.strip() not in (records.record_etag(comment), "*"):  # type: ignore[arg-type]
+        if if_match is not None and if_match.strip() not in (records.record_etag(comment), "*"):
             raise ApiError(
                 "The comment changed since you loaded it. Reload it and apply your change again.",
                 code="precondition_failed",
@@ -223,7 +223,7 @@ def attachment_create(
 ) -> Attachment:
     """The record is checked before the file is looked at; the file is stored only once it passed every check,
     and removed again if the transaction does not complete."""
-    stored_name = ""
+    stored_name: str | None = ""
     storage = Attachment._meta.get_field("file").storage
     try:
         with transaction.atomic():
@@ -289,7 +289,12 @@ def timeline_target_purge(*, org: Org, target_type: str, target_id: Any) -> None
         Notification.objects.for_org(org).filter(target_type=target_type, target_id=target_id).delete()
         ActivityEntry.objects.for_org(org).filter(target_type=target_type, target_id=target_id).delete()
         storage = Attachment._meta.get_field("file").storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+        def delete_files() -> None:
+            for name in names:
+                storage.delete(name)
+
+        transaction.on_commit(delete_files)
 
 
 def timeline_target_move(*, org: Org, target_type: str, from_id: Any, to_id: Any) -> None:

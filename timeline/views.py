@@ -15,7 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import ApiError, NotFound
+from common.validation import validated
 from records.services import record_etag
+from tenants.pipeline.authentication import signed_in_user
 from tenants.pipeline.context import OrgViewMixin, org_request
 from timeline import filters, selectors, services
 from timeline import serializers as s
@@ -37,12 +39,6 @@ IF_MATCH = OpenApiParameter(
 NO_CONTENT = OpenApiResponse(description="Done; no content.")
 
 
-def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def _target_of(request: Request, body: dict[str, Any] | None = None) -> dict[str, Any]:
     """The record named by the query string or, when posting, the body; naming two different ones is refused
     rather than guessed at. A record id only the body names must exist for the caller (a 400 field error, not
@@ -59,7 +55,7 @@ def _target_of(request: Request, body: dict[str, Any] | None = None) -> dict[str
                 detail, code="target_mismatch", fields={key: [{"code": "target_mismatch", "detail": detail}]}
             )
         named.setdefault(key, str(value))
-    target = _valid(s.TargetSerializer, named)
+    target = validated(s.TargetSerializer, named)
     if is_id_from_body:
         selectors.body_target_get(**_ctx(request), **target)
     return target
@@ -86,7 +82,7 @@ class CommentListView(OrgViewMixin, ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Comment.objects.none()
         target = selectors.target_get(**_ctx(self.request), **_target_of(self.request))
-        return selectors.comments_for_target(org=self.org, target=target).select_related("created_by__user")  # type: ignore[attr-defined]
+        return selectors.comments_for_target(org=self.org, target=target).select_related("created_by__user")
 
     @extend_schema(parameters=TARGET_PARAMS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -98,12 +94,12 @@ class CommentListView(OrgViewMixin, ListAPIView):
         responses={201: s.CommentSerializer},
     )
     def post(self, request: Request) -> Response:
-        data = _valid(s.CommentCreateSerializer, request.data)
+        data = validated(s.CommentCreateSerializer, request.data)
         comment = services.comment_create(
             **_ctx(request), **_target_of(request, data), body=data["body"], parent_id=data.get("parent")
         )
         body = s.CommentSerializer(comment, context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED, headers={"ETag": record_etag(comment)})  # type: ignore[arg-type]
+        return Response(body, status=status.HTTP_201_CREATED, headers={"ETag": record_etag(comment)})
 
 
 class CommentDetailView(APIView):
@@ -111,16 +107,16 @@ class CommentDetailView(APIView):
     def get(self, request: Request, comment_id: Any) -> Response:
         comment, _ = selectors.comment_get(**_ctx(request), comment_id=comment_id)
         body = s.CommentSerializer(comment, context={"request": request}).data
-        return Response(body, headers={"ETag": record_etag(comment)})  # type: ignore[arg-type]
+        return Response(body, headers={"ETag": record_etag(comment)})
 
     @extend_schema(parameters=[IF_MATCH], request=s.CommentUpdateSerializer, responses={200: s.CommentSerializer})
     def patch(self, request: Request, comment_id: Any) -> Response:
-        data = _valid(s.CommentUpdateSerializer, request.data)
+        data = validated(s.CommentUpdateSerializer, request.data)
         comment = services.comment_update(
             **_ctx(request), comment_id=comment_id, body=data["body"], if_match=request.headers.get("If-Match")
         )
         body = s.CommentSerializer(comment, context={"request": request}).data
-        return Response(body, headers={"ETag": record_etag(comment)})  # type: ignore[arg-type]
+        return Response(body, headers={"ETag": record_etag(comment)})
 
     @extend_schema(responses={204: NO_CONTENT})
     def delete(self, request: Request, comment_id: Any) -> Response:
@@ -157,7 +153,7 @@ class AttachmentListView(OrgViewMixin, ListAPIView):
         responses={201: s.AttachmentSerializer},
     )
     def post(self, request: Request) -> Response:
-        data = _valid(s.AttachmentUploadSerializer, request.data)
+        data = validated(s.AttachmentUploadSerializer, request.data)
         attachment = services.attachment_create(
             **_ctx(request), **_target_of(request, data), upload=data.get("file")
         )
@@ -251,5 +247,5 @@ class EmailPreferencesView(APIView):
 
     @extend_schema(request=s.EmailPreferencesSerializer, responses={200: s.EmailPreferencesResponseSerializer})
     def put(self, request: Request) -> Response:
-        kinds = _valid(s.EmailPreferencesSerializer, request.data)["email_opt_outs"]
-        return Response(_preferences_body(services.email_opt_outs_set(user=request.user, kinds=kinds)))  # type: ignore[arg-type]
+        kinds = validated(s.EmailPreferencesSerializer, request.data)["email_opt_outs"]
+        return Response(_preferences_body(services.email_opt_outs_set(user=signed_in_user(request), kinds=kinds)))

@@ -71,7 +71,7 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 # search_path is issued once per connection and tenant switch instead of on every cursor.
 TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_NAME = "public"
-# The fully migrated schema new orgs can be cloned from on plain PostgreSQL (see tenants.provisioning).
+# The fully migrated schema new orgs can be cloned from on plain PostgreSQL (see tenants.orgs.provisioning).
 TENANT_TEMPLATE_SCHEMA = "org_template"
 
 AUTH_USER_MODEL = "common.User"
@@ -155,7 +155,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-task-due-reminders": {"task": "tasks.send_due_reminders", "schedule": 300.0},
     "org-pool-top-up": {"task": "tenants.pool_top_up", "schedule": 60.0},
 }
-# Ready, fully migrated spare org schemas kept for sign-up (tenants/pool.py); 0 turns the pool off.
+# Ready, fully migrated spare org schemas kept for sign-up (tenants/orgs/pool.py); 0 turns the pool off.
 ORG_POOL_SIZE = env_int("ORG_POOL_SIZE", 3)
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"

@@ -8,6 +8,7 @@ from crm.settings.services import celery_url_from_redis, redis_with_db
 # Two suites can share one server (say, two checkouts): each names its own test database and Redis db.
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_crm")}
 # Tests may run beside `make run` on the same embedded Redis; they keep to their own logical database.
+assert REDIS_URL is not None  # base settles it (the environment's or the embedded server's)
 REDIS_URL = redis_with_db(REDIS_URL, env_int("TEST_REDIS_DB", 15))
 CACHES["default"]["LOCATION"] = REDIS_URL
 CELERY_BROKER_URL = celery_url_from_redis(REDIS_URL)
@@ -19,8 +20,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # Uploads (logos, attachments) land in a throwaway folder, never in the developer's .data/media.
 import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-MEDIA_ROOT = tempfile.mkdtemp(prefix="keystone-test-media-")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="keystone-test-media-"))
 
 # A tiny module that exists only here: the registry alone must give it routes, access rows, export, bulk and
 # reassignment (tests/test_registry.py). Adding a module is its folder and this one line.

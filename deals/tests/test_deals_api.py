@@ -18,7 +18,7 @@ from contacts.models import Company, Contact
 from deals.models import Deal, Pipeline, Stage
 from deals.pipeline_services import pipeline_ensure_default
 from deals.services import deal_create_from_lead
-from tenants.members import open_records_reassign
+from tenants.members.services import open_records_reassign
 from tenants.testing.fixtures import Cast, client_for
 from tenants.testing.isolation import assert_foreign_ids_find_nothing
 from tenants.testing.queries import assert_flat_query_count

@@ -7,8 +7,8 @@ import pytest
 from common.context import org_context
 from leads.models import Lead, WebForm
 from leads.services import web_form_create
-from tenants.api_keys import api_key_create, api_key_revoke
-from tenants.members import open_records_reassign
+from tenants.members.api_keys import api_key_create, api_key_revoke
+from tenants.members.services import open_records_reassign
 from tenants.models import Org
 from tenants.testing.fixtures import Cast, client_for
 from tenants.testing.queries import assert_flat_query_count

@@ -64,6 +64,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         return 'Bearer realm="api"'
 
 
+# drf-spectacular registers extensions in an unannotated __init_subclass__, an untyped call to strict mode.
 class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     """How the schema describes this authentication."""
 

@@ -7,7 +7,7 @@ The middleware binds it to the request once; views read it through `OrgViewMixin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.http import HttpRequest
 from rest_framework.request import Request
@@ -65,15 +65,21 @@ def org_request(request: HttpRequest | Request) -> OrgRequestContext:
     return resolved
 
 
-# For views of tenant routes: the request's org and acting member, typed (PostHog's `team` mixin idea). No
-# docstring on purpose: the schema generator would take it as the description of every view without one.
-class OrgViewMixin:
+class _TenantView(Protocol):
+    """What the mixin needs of the view it is mixed into."""
+
     request: Request
 
+
+# For views of tenant routes: the request's org and acting member, typed (PostHog's `team` mixin idea). No
+# docstring on purpose: the schema generator would take it as the description of every view without one.
+# `self` is typed by what the mixin needs rather than by a `request` attribute of its own, which would clash with
+# Django's `View.request` (an HttpRequest) in every view that mixes it in.
+class OrgViewMixin:
     @property
-    def org(self) -> Org:
+    def org(self: _TenantView) -> Org:
         return org_request(self.request).org
 
     @property
-    def actor(self) -> Profile:
+    def actor(self: _TenantView) -> Profile:
         return org_request(self.request).profile

@@ -14,7 +14,7 @@ import uuid
 from django.http import HttpRequest
 
 from common.models import Profile, Role
-from tenants.api_keys import ApiKeyRejected, api_key_authenticate
+from tenants.members.api_keys import ApiKeyRejected, api_key_authenticate
 from tenants.models import ApiKey, OrgStatus
 from tenants.pipeline.context import OrgRejected, OrgRequestContext
 
@@ -85,5 +85,5 @@ def api_key_caller(api_key: ApiKey, org_header: str | None = None) -> OrgRequest
     creator = api_key.created_by
     membership_check(creator)
     acting = copy.copy(creator)
-    acting.role = Role.lower(api_key.role, creator.role)
+    acting.role = Role.lesser(api_key.role, creator.role)
     return OrgRequestContext(profile=acting, api_key=api_key)

@@ -27,9 +27,9 @@ from common.tokens import (
     TokenError,
     decode_access,
 )
+from tenants.accounts.email_links import unverified_email_blocks
 from tenants.audit import audit_record, platform_audit_record
 from tenants.models import Org
-from tenants.onboarding import unverified_email_blocks
 from tenants.pipeline.context import OrgRejected, OrgRequestContext, bind_org_request, org_request_or_none
 from tenants.pipeline.credentials import (
     NOT_FOUND,
@@ -158,6 +158,7 @@ def record_impersonated_request(request: HttpRequest, resolved: OrgRequestContex
     """Every request made with an impersonation token lands in the platform audit and the org's audit."""
     details = {"method": request.method, "path": request.path_info, "status": status_code}
     org, impersonator_id = resolved.org, resolved.impersonator_id
+    assert impersonator_id is not None  # the middleware records only impersonated requests
     admin = User.objects.filter(pk=impersonator_id).first()
     # Both logs are public tables: writing them from inside the org's schema is fine.
     platform_audit_record(

@@ -63,7 +63,7 @@ def _user(email: str, **fields: Any) -> User:
 
 @pytest.fixture(scope="session")
 def _cast_ids(django_db_setup: None, django_db_blocker: Any) -> _CastIds:
-    from tenants.provisioning import org_create, template_ensure
+    from tenants.orgs.provisioning import org_create, template_ensure
 
     with django_db_blocker.unblock():
         template_ensure()

@@ -25,14 +25,14 @@ def _made(cast: Cast, made: dict[str, Any]) -> dict[str, Any]:
 
 
 def _suspended_org_a(cast: Cast) -> dict[str, Any]:
-    from tenants.platform import org_suspend
+    from tenants.platform.services import org_suspend
 
     org_suspend(actor=cast.platform_admin, org_id=cast.org_a.pk)
     return {}
 
 
 def _org_a_being_deleted(cast: Cast) -> dict[str, Any]:
-    from tenants.platform import org_deletion_schedule
+    from tenants.platform.services import org_deletion_schedule
 
     org_deletion_schedule(actor=cast.platform_admin, org_id=cast.org_a.pk, confirm_slug="alpha")
     return {}

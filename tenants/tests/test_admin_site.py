@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from common.models import Profile, User
-from tenants.invitations import invitation_create
+from tenants.members.invitations import invitation_create
 from tenants.models import AuditEvent, Invitation, Org, OrgStatus, PlatformAuditEvent
 from tenants.testing.fixtures import PASSWORD, Cast, client_for
 

@@ -21,9 +21,9 @@ from rest_framework.test import APIClient
 import tenants.pipeline.tasks
 from common.models import User
 from common.throttling import enforce
+from tenants.accounts.email_links import RESET_EMAIL_LIMIT, unverified_email_blocks
 from tenants.mail import send_templated_email
 from tenants.models import AccountToken, AccountTokenPurpose
-from tenants.onboarding import RESET_EMAIL_LIMIT, unverified_email_blocks
 from tenants.testing.fixtures import PASSWORD, Cast, client_for
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ from django_tenants.utils import schema_exists
 from PIL import Image
 
 from common.models import Profile, Role, User
-from tenants.deletion import org_purge, purge_due_orgs
 from tenants.models import AuditEvent, Org, OrgDeletionRecord, OrgStatus
-from tenants.provisioning import org_create
+from tenants.orgs.deletion import org_purge, purge_due_orgs
+from tenants.orgs.provisioning import org_create
 from tenants.testing.fixtures import Cast, client_for
 
 pytestmark = pytest.mark.django_db

@@ -18,13 +18,14 @@ from rest_framework_simplejwt.tokens import AccessToken
 from common.access import Audience, Scope
 from common.context import org_context
 from common.models import Profile, Role, User
-from tenants import platform_api
 from tenants.mail import email_send
 from tenants.models import AuditEvent, Org, OrgStatus, PlatformAuditEvent, schema_name_for
-from tenants.platform import impersonation_token_for, org_record_counts, record_models
-from tenants.provisioning import org_create
+from tenants.orgs.provisioning import org_create
+from tenants.platform.selectors import org_record_counts, record_models
+from tenants.platform.services import impersonation_token_for
 from tenants.testing.fixtures import PASSWORD, Cast, client_for
 from tenants.testing.queries import assert_flat_query_count
+from tenants.urls import ROUTES
 from timeline.models import ActivityEntry
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,7 @@ ORGS = "/api/platform/orgs/"
 USERS = "/api/platform/users/"
 AUDIT = "/api/platform/audit/"
 NOT_FOUND = {"code": "not_found", "detail": "Not found.", "fields": {}}
+PLATFORM_ROUTES = {name: access for name, access in ROUTES.items() if name.startswith("platform-")}
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -89,15 +91,15 @@ def _route_calls(cast: Cast) -> list[tuple[str, str, dict[str, Any]]]:
         "platform-user-detail": user, "platform-user-deactivate": user, "platform-user-reactivate": user,
     }  # fmt: skip
     calls = []
-    for name, access in platform_api.ROUTES.items():
+    for name, access in PLATFORM_ROUTES.items():
         for method in access.methods:
             calls.append((method, reverse(f"api:{name}", kwargs=kwargs.get(name)), {}))
     return calls
 
 
 def test_every_platform_route_is_platform_scoped_for_signed_in_platform_admins_only() -> None:
-    assert len(platform_api.ROUTES) == 12
-    for name, access in platform_api.ROUTES.items():
+    assert len(PLATFORM_ROUTES) == 12
+    for name, access in PLATFORM_ROUTES.items():
         assert access.scope == Scope.PLATFORM, name
         assert set(access.methods.values()) == {Audience.AUTHENTICATED}, name
 

@@ -13,12 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
+import tenants.accounts.services
 import tenants.pipeline.tasks
-import tenants.services
 from common.models import Profile, Role, User
-from tenants import provisioning
+from tenants.accounts.services import account_register
 from tenants.models import Org, OrgStatus, schema_name_for
-from tenants.pool import (
+from tenants.orgs import provisioning
+from tenants.orgs.pool import (
     POOL_NAME,
     TOP_UP_LOCK_KEY,
     pool_fill,
@@ -26,8 +27,7 @@ from tenants.pool import (
     pool_top_up,
     schema_is_current,
 )
-from tenants.provisioning import org_create
-from tenants.services import account_register
+from tenants.orgs.provisioning import org_create
 from tenants.testing.fixtures import Cast, client_for
 
 pytestmark = pytest.mark.django_db
@@ -351,7 +351,7 @@ def test_a_crash_after_the_claim_leaves_the_org_pooled_and_no_user_or_membership
     def crash(user: User) -> dict[str, str]:
         raise RuntimeError("the process died after binding the pooled org")
 
-    monkeypatch.setattr(tenants.services, "issue_token_pair", crash)
+    monkeypatch.setattr(tenants.accounts.services, "issue_token_pair", crash)
     with pytest.raises(RuntimeError):
         account_register(**SIGN_UP)
 
@@ -445,14 +445,14 @@ def _concurrent_sign_ups(
     its commit, until all have claimed, so every claim runs while the others' transactions are open."""
     started = threading.Barrier(count, timeout=20)
     everyone_claimed = threading.Barrier(count, timeout=20)
-    issue_token_pair = tenants.services.issue_token_pair
+    issue_token_pair = tenants.accounts.services.issue_token_pair
 
     def wait_for_the_others(user: User) -> dict[str, str]:
         everyone_claimed.wait()
         return issue_token_pair(user)
 
     if hold_after_claim:
-        monkeypatch.setattr(tenants.services, "issue_token_pair", wait_for_the_others)
+        monkeypatch.setattr(tenants.accounts.services, "issue_token_pair", wait_for_the_others)
     results: list[Any] = [None] * count
 
     def sign_up(n: int) -> None:

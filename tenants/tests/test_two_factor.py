@@ -19,7 +19,7 @@ from rest_framework.exceptions import APIException
 
 from common.models import RecoveryCode, User
 from common.throttling import Limit
-from tenants import two_factor
+from tenants.accounts import two_factor
 from tenants.models import AuditEvent
 from tenants.testing.fixtures import PASSWORD, Cast, client_for
 

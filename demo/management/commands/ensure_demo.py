@@ -11,7 +11,7 @@ from django_tenants.utils import schema_exists
 
 from common.models import Profile, Role, User
 from tenants.models import Org
-from tenants.provisioning import org_create, template_ensure
+from tenants.orgs.provisioning import org_create, template_ensure
 
 DEMO_ORG_NAME = "Harbor Realty"
 DEMO_ORG_SLUG = "harbor-realty"

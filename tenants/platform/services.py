@@ -1,44 +1,31 @@
-"""Platform administration: reads across every org and user, org and user lifecycle, and impersonation."""
+"""Platform administration: the lifecycle of orgs and users, and impersonation. Each is one transaction."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.apps import apps
-from django.conf import settings
-from django.db import connection, models, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db import transaction
 from django.utils import timezone
-from django_tenants.postgresql_backend.base import is_valid_schema_name
-from django_tenants.utils import quote_schema_name
 from rest_framework import status
 from rest_framework_simplejwt.tokens import AccessToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from common.errors import ApiError, Conflict, NotFound
-from common.models import BaseModel, Profile, Role, User
+from common.errors import ApiError, Conflict, NotFound, field_error
+from common.models import Profile, Role, User
 from common.tokens import IMPERSONATED_ORG_CLAIM, IMPERSONATOR_CLAIM, TOKEN_VERSION_CLAIM
 from tenants.audit import audit_record, platform_audit_record
 from tenants.mail import email_send
-from tenants.members import DELETION_GRACE_DAYS, orgs_owned_only_by
+from tenants.members.services import orgs_owned_only_by
 from tenants.models import Org, OrgStatus, PlatformAuditEvent
+from tenants.orgs.deletion import DELETION_GRACE_DAYS
+from tenants.platform.selectors import uuid_or_none
 
 IMPERSONATION_LIFETIME = timedelta(minutes=15)
 
 # Pool members and the template are machinery, not customers: listed only on request, never acted upon.
 RESERVED_STATUSES = (OrgStatus.POOLED, OrgStatus.TEMPLATE)
-CUSTOMER_STATUSES = (OrgStatus.ACTIVE, OrgStatus.SUSPENDED, OrgStatus.DELETING)
-
-ORG_ORDERINGS = ("name", "created_at", "last_activity_at", "member_count")
-CountsByModule = dict[str, dict[str, int]]
-
-
-def _field_error(field: str, code: str, detail: str) -> ApiError:
-    return ApiError(detail, code=code, fields={field: [{"code": code, "detail": detail}]})
 
 
 def _require_platform_admin(actor: User) -> None:
@@ -47,98 +34,11 @@ def _require_platform_admin(actor: User) -> None:
         raise NotFound()
 
 
-def _parse_uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
-
-
-# --- Orgs: reads --------------------------------------------------------------------------------------------
-
-
-def _with_member_count(queryset: QuerySet[Org]) -> QuerySet[Org]:
-    active_members = Q(profiles__is_active=True, profiles__removed_at__isnull=True)
-    return queryset.annotate(member_count=Count("profiles", filter=active_members))
-
-
-def platform_orgs(*, search: str = "", statuses: Sequence[str] = (), ordering: str = "name") -> QuerySet[Org]:
-    """Customer orgs (or exactly the statuses asked for), with their active member count, in a stable order."""
-    queryset = Org.objects.filter(status__in=list(statuses or CUSTOMER_STATUSES))
-    if search:
-        queryset = queryset.filter(Q(name__icontains=search) | Q(slug__icontains=search))
-    descending = ordering.startswith("-")
-    column = F(ordering.lstrip("-"))
-    # Orgs with no activity yet go last whichever way the list is sorted; the id keeps pages stable.
-    order = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
-    return _with_member_count(queryset).order_by(order, "id")
-
-
-def platform_org_get(*, org_id: Any) -> Org:
-    org_pk = _parse_uuid(org_id)
-    org = (
-        _with_member_count(Org.objects.filter(pk=org_pk)).select_related("deletion_requested_by").first()
-        if org_pk
-        else None
-    )
-    if org is None:
-        raise NotFound()
-    return org
-
-
-def record_models() -> list[type[models.Model]]:
-    """Every tenant table of every tenant app, from the app registry, so a new module is counted by itself."""
-    found = []
-    for config in apps.get_app_configs():
-        if config.name not in settings.TENANT_APPS:
-            continue
-        for model in config.get_models():
-            meta = model._meta
-            if issubclass(model, BaseModel) and meta.managed and not meta.proxy:
-                found.append(model)
-    return sorted(found, key=lambda model: (model._meta.app_label, model._meta.model_name))
-
-
-def org_record_counts(orgs: Iterable[Org]) -> dict[Any, CountsByModule]:
-    """`{org id: {app label: {model name: rows}}}` for a page of orgs, in two queries whatever the page size.
-
-    The first finds which of the tables exist (a schema a migration has not reached yet, or a broken one, must
-    not turn the whole page into an error); the second counts all of them in one UNION ALL. Schema names come
-    from the org rows, are checked against django-tenants' naming rule and quoted; every other value is a
-    query parameter.
-    """
-    orgs = list(orgs)
-    counts: dict[Any, CountsByModule] = {org.pk: {} for org in orgs}
-    by_schema = {org.schema_name: org.pk for org in orgs if is_valid_schema_name(org.schema_name)}
-    by_table = {model._meta.db_table: model for model in record_models()}
-    if not by_schema or not by_table:
-        return counts
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT schemaname, tablename FROM pg_catalog.pg_tables "
-            "WHERE schemaname = ANY(%s) AND tablename = ANY(%s) ORDER BY schemaname, tablename",
-            [list(by_schema), list(by_table)],
-        )
-        existing = cursor.fetchall()
-        if not existing:
-            return counts
-        arms, params = [], []
-        for schema, table in existing:
-            source = f"{quote_schema_name(schema)}.{connection.ops.quote_name(table)}"
-            arms.append(f"SELECT %s, %s, %s, count(*) FROM {source}")  # noqa: S608 - quoted identifiers only
-            meta = by_table[table]._meta
-            params += [schema, meta.app_label, meta.model_name]
-        cursor.execute(" UNION ALL ".join(arms), params)
-        for schema, app_label, model_name, rows in cursor.fetchall():
-            counts[by_schema[schema]].setdefault(app_label, {})[model_name] = rows
-    return counts
-
-
-# --- Orgs: lifecycle ----------------------------------------------------------------------------------------
+# --- Orgs -----------------------------------------------------------------------------------------------------
 
 
 def _lock_customer_org(org_id: Any) -> Org:
-    org_pk = _parse_uuid(org_id)
+    org_pk = uuid_or_none(org_id)
     org = Org.objects.select_for_update().filter(pk=org_pk).first() if org_pk else None
     if org is None:
         raise NotFound()
@@ -200,7 +100,7 @@ def org_deletion_schedule(*, actor: User, org_id: Any, confirm_slug: str, ip: st
     _require_platform_admin(actor)
     org = _lock_customer_org(org_id)
     if confirm_slug != org.slug:
-        raise _field_error("confirm", "confirmation_mismatch", "Type the organisation's slug to confirm.")
+        raise field_error("confirm", "confirmation_mismatch", "Type the organisation's slug to confirm.")
     if org.status == OrgStatus.DELETING:
         raise Conflict("Deletion is already scheduled.", code="already_deleting")
     previous_status = org.status
@@ -265,40 +165,8 @@ def org_deletion_unschedule(*, actor: User, org_id: Any, ip: str | None = None) 
 # --- Users ----------------------------------------------------------------------------------------------------
 
 
-def platform_users(
-    *, search: str = "", is_active: bool | None = None, is_platform_admin: bool | None = None
-) -> QuerySet[User]:
-    queryset = User.objects.annotate(
-        membership_count=Count("profiles", filter=Q(profiles__removed_at__isnull=True))
-    ).order_by("email", "id")
-    if search:
-        queryset = queryset.filter(Q(email__icontains=search) | Q(name__icontains=search))
-    if is_active is not None:
-        queryset = queryset.filter(is_active=is_active)
-    if is_platform_admin is not None:
-        queryset = queryset.filter(is_platform_admin=is_platform_admin)
-    return queryset
-
-
-def platform_user_get(*, user_id: Any) -> User:
-    """The user with every membership (removed ones too), orgs loaded."""
-    user_pk = _parse_uuid(user_id)
-    memberships = Profile.objects.select_related("org").order_by("org__name", "id")
-    user = (
-        platform_users()
-        .filter(pk=user_pk)
-        .prefetch_related(models.Prefetch("profiles", queryset=memberships, to_attr="memberships"))
-        .first()
-        if user_pk
-        else None
-    )
-    if user is None:
-        raise NotFound()
-    return user
-
-
 def _lock_user(user_id: Any) -> User:
-    user_pk = _parse_uuid(user_id)
+    user_pk = uuid_or_none(user_id)
     user = User.objects.select_for_update().filter(pk=user_pk).first() if user_pk else None
     if user is None:
         raise NotFound()
@@ -399,21 +267,21 @@ def impersonation_start(
 ) -> Impersonation:
     """Only an active member of a serviceable org, and never a platform admin (no admin acts as another)."""
     _require_platform_admin(actor)
-    org_pk = _parse_uuid(org_id)
+    org_pk = uuid_or_none(org_id)
     org = Org.objects.filter(pk=org_pk).first() if org_pk else None
     if org is None:
         raise NotFound()
     if org.status != OrgStatus.ACTIVE:
         code = {OrgStatus.SUSPENDED: "org_suspended", OrgStatus.DELETING: "org_deleting"}.get(org.status)
         raise Conflict("Only an active organisation can be entered.", code=code or "org_reserved")
-    profile_pk = _parse_uuid(profile_id)
+    profile_pk = uuid_or_none(profile_id)
     profile = (
         Profile.objects.select_related("user", "org").filter(org=org, pk=profile_pk).first()
         if profile_pk
         else None
     )
     if profile is None or profile.removed_at is not None:
-        raise _field_error("profile_id", "does_not_exist", "No such member in this organisation.")
+        raise field_error("profile_id", "does_not_exist", "No such member in this organisation.")
     if not (profile.is_active and profile.user.is_active):
         raise Conflict("This member is inactive.", code="membership_inactive")
     if profile.user.is_platform_admin:
@@ -440,28 +308,3 @@ def impersonation_start(
         details=details, ip=ip, impersonator_user_id=actor.pk,
     )  # fmt: skip
     return Impersonation(access=access, expires_at=expires_at, profile=profile, org=org)
-
-
-# --- Platform audit log -------------------------------------------------------------------------------------
-
-
-def platform_audit_events(
-    *,
-    actor_id: uuid.UUID | None = None,
-    org_id: uuid.UUID | None = None,
-    action: str = "",
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> QuerySet[PlatformAuditEvent]:
-    queryset = PlatformAuditEvent.objects.order_by("-created_at", "-id")
-    if actor_id:
-        queryset = queryset.filter(actor_user_id=actor_id)
-    if org_id:
-        queryset = queryset.filter(org_id=org_id)
-    if action:
-        queryset = queryset.filter(action=action)
-    if since:
-        queryset = queryset.filter(created_at__gte=since)
-    if until:
-        queryset = queryset.filter(created_at__lt=until)
-    return queryset

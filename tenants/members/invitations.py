@@ -12,18 +12,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import status
 
 from common.errors import ApiError, Conflict, NotFound
-from common.models import Profile, User
+from common.models import Profile, Role, User
 from common.tokens import issue_token_pair
+from tenants.accounts.passwords import password_errors
 from tenants.audit import audit_record
 from tenants.mail import email_send
-from tenants.members import role_at_most
 from tenants.models import Invitation, Org, OrgStatus
 
 INVITATION_DAYS = 7
@@ -70,7 +68,7 @@ def _invitation_for(org: Org, invitation_id: Any, *, for_update: bool = False) -
 @transaction.atomic
 def invitation_create(*, org: Org, actor: Profile, email: str, role: str, ip: str | None = None) -> Invitation:
     email = User.objects.normalize_email(email.strip()).lower()
-    if not role_at_most(actor.role, role):
+    if Role(role).rank > Role(actor.role).rank:
         raise ApiError(
             "You cannot invite someone above your own role.",
             code="role_not_allowed",
@@ -216,19 +214,9 @@ def invitation_accept_new(*, token: str, name: str, password: str, ip: str | Non
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise Conflict("An account with this email exists: sign in, then accept.", code="account_exists")
     user = User(email=invitation.email, name=name.strip(), email_verified_at=timezone.now())
-    try:
-        validate_password(password, user)
-    except DjangoValidationError as error:
-        raise ApiError(
-            "Choose a stronger password.",
-            code="password_invalid",
-            fields={
-                "password": [
-                    {"code": e.code or "password_invalid", "detail": " ".join(e.messages)}
-                    for e in error.error_list
-                ]
-            },
-        ) from None
+    errors = password_errors(password, user)
+    if errors:
+        raise ApiError("Choose a stronger password.", code="password_invalid", fields={"password": errors})
     user.set_password(password)
     try:
         with transaction.atomic():

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework import status
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -14,9 +12,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from common.errors import ApiError
 from common.models import Profile, Role, User
 from common.tokens import TOKEN_VERSION_CLAIM, TokenError, issue_token_pair
+from tenants.accounts.email_links import email_verification_send
+from tenants.accounts.passwords import password_errors
+from tenants.accounts.two_factor import LoginChallenge, login_challenge_issue
 from tenants.models import Org
-from tenants.provisioning import org_create
-from tenants.two_factor import LoginChallenge, login_challenge_issue
+from tenants.orgs.provisioning import org_create
 
 INVALID_CREDENTIALS = "No account matches this email and password."
 
@@ -27,14 +27,6 @@ class Registration:
     org: Org
     profile: Profile
     tokens: dict[str, str]
-
-
-def _password_errors(password: str, user: User) -> list[dict[str, str]]:
-    try:
-        validate_password(password, user)
-    except DjangoValidationError as error:
-        return [{"code": e.code or "password_invalid", "detail": " ".join(e.messages)} for e in error.error_list]
-    return []
 
 
 def email_is_taken(email: str) -> bool:
@@ -49,9 +41,9 @@ def account_register(*, email: str, password: str, name: str, org_name: str) -> 
     fields: dict[str, list[dict[str, str]]] = {}
     if email_is_taken(email):
         fields["email"] = [{"code": "email_taken", "detail": "An account with this email already exists."}]
-    password_errors = _password_errors(password, user)
-    if password_errors:
-        fields["password"] = password_errors
+    weak_password = password_errors(password, user)
+    if weak_password:
+        fields["password"] = weak_password
     if fields:
         code = "email_taken" if list(fields) == ["email"] else "invalid"
         raise ApiError("The account could not be created.", code=code, fields=fields)
@@ -68,8 +60,6 @@ def account_register(*, email: str, password: str, name: str, org_name: str) -> 
         ) from None
     org = org_create(name=org_name)
     profile = Profile.objects.create(user=user, org=org, role=Role.OWNER)
-    from tenants.onboarding import email_verification_send
-
     email_verification_send(user=user)
     return Registration(user=user, org=org, profile=profile, tokens=issue_token_pair(user))
 
@@ -139,7 +129,7 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
             code="password_incorrect",
             fields={"current_password": [{"code": "password_incorrect", "detail": "Not correct."}]},
         )
-    errors = _password_errors(new_password, locked)
+    errors = password_errors(new_password, locked)
     if errors:
         raise ApiError("Choose a stronger password.", code="password_invalid", fields={"new_password": errors})
     locked.set_password(new_password)

@@ -15,7 +15,7 @@ from django_tenants.utils import schema_exists
 
 from common.context import schema_connection
 from tenants.models import Org, OrgStatus, schema_name_for
-from tenants.pool import pool_claim, pool_top_up_enqueue, schema_is_current
+from tenants.orgs.pool import pool_claim, pool_top_up_enqueue, schema_is_current
 
 logger = logging.getLogger("crm.tenants")
 

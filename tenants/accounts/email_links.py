@@ -7,8 +7,6 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 from rest_framework import status
@@ -16,6 +14,7 @@ from rest_framework import status
 from common.errors import ApiError, Conflict
 from common.models import User
 from common.throttling import Limit, enforce
+from tenants.accounts.passwords import password_errors
 from tenants.mail import email_send
 from tenants.models import AccountToken, AccountTokenPurpose
 
@@ -167,19 +166,11 @@ def password_reset_request(*, email: str, ip: str) -> None:
     )
 
 
-def _password_errors(password: str, user: User) -> list[dict[str, str]]:
-    try:
-        validate_password(password, user)
-    except DjangoValidationError as error:
-        return [{"code": e.code or "password_invalid", "detail": " ".join(e.messages)} for e in error.error_list]
-    return []
-
-
 @transaction.atomic
 def password_reset_confirm(*, token: str, new_password: str) -> User:
     """Sets the password and revokes every earlier session (token_version). A weak password keeps the link."""
     row, user = _token_consume(token=token, purpose=AccountTokenPurpose.PASSWORD_RESET)
-    errors = _password_errors(new_password, user)
+    errors = password_errors(new_password, user)
     if errors:
         raise ApiError("Choose a stronger password.", code="password_invalid", fields={"new_password": errors})
     now = timezone.now()

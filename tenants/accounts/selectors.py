@@ -1,4 +1,4 @@
-"""Reads about orgs and memberships."""
+"""Reads about the signed-in user: the orgs they belong to."""
 
 from __future__ import annotations
 

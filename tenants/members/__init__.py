@@ -1,0 +1,1 @@
+"""Members of an org: memberships and roles, the last-owner rule, invitations and API keys."""

@@ -1,0 +1,1 @@
+"""Platform administration: reads across every org and user, their lifecycle, and impersonation."""
