@@ -118,11 +118,16 @@ class PreconditionFailed(ApiError):
     default_detail = "The record changed since you loaded it. Reload it and apply your change again."
 
 
+def if_match_check(instance: BaseModel, if_match: str | None, *, detail: str | None = None) -> None:
+    """A stale `If-Match` (not this version's ETag, nor `*`) is a 412; no header asks for nothing."""
+    if if_match is not None and if_match.strip() not in (record_etag(instance), "*"):
+        raise PreconditionFailed(detail)
+
+
 def record_preconditions(record: RecordModel, if_match: str | None) -> None:
     """What a write to this record answers before anything about its body: a stale If-Match (412), then an
     archived record (409). Views call it on the record they loaded; the write calls it again under the lock."""
-    if if_match is not None and if_match.strip() not in (record_etag(record), "*"):
-        raise PreconditionFailed()
+    if_match_check(record, if_match)
     if record.archived_at is not None:
         raise Conflict("Archived records cannot be changed. Restore it first.", code="archived")
 

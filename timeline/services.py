@@ -178,12 +178,11 @@ def comment_update(
             raise _forbidden("Only the author can edit a comment.")
         if comment.is_deleted:
             raise Conflict("This comment was deleted.", code="deleted")
-        if if_match is not None and if_match.strip() not in (records.record_etag(comment), "*"):
-            raise ApiError(
-                "The comment changed since you loaded it. Reload it and apply your change again.",
-                code="precondition_failed",
-                status_code=status.HTTP_412_PRECONDITION_FAILED,
-            )
+        records.if_match_check(
+            comment,
+            if_match,
+            detail="The comment changed since you loaded it. Reload it and apply your change again.",
+        )
         _refuse_archived(target)
         cleaned = _clean_body(body)
         if cleaned == comment.body:
