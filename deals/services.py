@@ -116,25 +116,6 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _owner_keeps_a_seat(deal: Deal | None, data: dict[str, Any]) -> None:
-    """The owner is always among the assignees: that is what lets a member see the deals they own. Handing a
-    deal to a new owner hands over the old owner's seat, unless the request says who is assigned."""
-    old_owner = deal.owner_id if deal is not None else None
-    owner = data.get("owner_id", old_owner)
-    if owner is None:
-        return
-    if "assigned_to" in data:
-        assignees = list(data["assigned_to"])
-    else:
-        current = list(deal.assigned_to) if deal is not None else []
-        assignees = [owner if pk == old_owner else pk for pk in current] if owner != old_owner else current
-    if owner not in assignees:
-        assignees.insert(0, owner)
-    assignees = list(dict.fromkeys(assignees))
-    if deal is None or "assigned_to" in data or assignees != list(deal.assigned_to):
-        data["assigned_to"] = assignees
-
-
 def _normalise(data: dict[str, Any]) -> None:
     if "currency" in data:
         currency = (data["currency"] or "").strip().upper()
@@ -165,7 +146,7 @@ def deal_create(*, org: Org, actor: Profile, data: dict[str, Any]) -> Deal:
         assert move is not None  # a new deal always "moves" into its first stage
         data.update(stage=move.stage, pipeline_id=move.stage.pipeline_id, closed_at=move.closed_at,
                     lost_reason=move.lost_reason)  # fmt: skip
-        _owner_keeps_a_seat(None, data)
+        records.holder_keeps_a_seat(None, data, "owner_id")
         return records.record_create(model=Deal, org=org, actor=actor, data=data)
 
 
@@ -176,7 +157,7 @@ def deal_change(*, org: Org, actor: Profile, record: Deal, data: dict[str, Any])
     deal, data = record, dict(data)
     _normalise(data)
     move = _plan_move(org, deal, data)
-    _owner_keeps_a_seat(deal, data)
+    records.holder_keeps_a_seat(deal, data, "owner_id")
     if move is None:
         records.apply_changes(deal, actor, data)
         return
@@ -278,7 +259,7 @@ def reassign_open_deals(org: Org, from_profile: Profile, to_profile: Profile) ->
         if deal.owner_id == from_profile.pk:
             data["owner_id"] = to_profile.pk
         data["assigned_to"] = [to_profile.pk if pk == from_profile.pk else pk for pk in deal.assigned_to]
-        _owner_keeps_a_seat(deal, data)
+        records.holder_keeps_a_seat(deal, data, "owner_id")
         records.apply_changes(deal, to_profile, data)
         moved += 1
     return moved

@@ -92,6 +92,26 @@ def _field_value(record: Model, name: str) -> Any:
     return getattr(record, name)
 
 
+def holder_keeps_a_seat(record: RecordModel | None, data: dict[str, Any], holder: str) -> None:
+    """A member who holds a record (a deal's owner, a listing's agent; `holder` names the id column) is always
+    among its assignees: that is what lets a member see and change what they hold. Handing the record to a new
+    holder hands over the old holder's seat, unless the write says who is assigned. Adjusts `data`."""
+    old = getattr(record, holder) if record is not None else None
+    new = data.get(holder, old)
+    if new is None:
+        return
+    if "assigned_to" in data:
+        assignees = list(data["assigned_to"])
+    else:
+        current = list(record.assigned_to) if record is not None else []
+        assignees = [new if pk == old else pk for pk in current] if new != old else current
+    if new not in assignees:
+        assignees.insert(0, new)
+    assignees = list(dict.fromkeys(assignees))
+    if record is None or "assigned_to" in data or assignees != list(record.assigned_to):
+        data["assigned_to"] = assignees
+
+
 def record_create(*, model: type[R], org: Any, actor: Profile, data: dict[str, Any]) -> R:
     with transaction.atomic():
         record = model(org=org, created_by=actor, updated_by=actor, **data)
