@@ -8,7 +8,7 @@ DEV_DEPS := $(VENV)/.dev-deps
 # mypy's Django plugin imports the settings; URLs that nothing connects to keep it from starting embedded servers.
 TYPECHECK_ENV := DATABASE_URL=postgresql://typecheck@127.0.0.1:1/typecheck REDIS_URL=redis://127.0.0.1:1/0
 
-.PHONY: run test lint fmt pytest bench migrate stop-services clean-data
+.PHONY: run dev test lint fmt pytest bench migrate stop-services clean-data
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -25,6 +25,10 @@ $(DEV_DEPS): requirements.txt requirements-dev.txt | $(PY)
 
 run: $(RUN_DEPS)
 	$(PY) -m crm.run
+
+# Development: Django's own server with autoreload, on the same embedded services (`make run` sets them up once).
+dev: $(RUN_DEPS)
+	$(PY) manage.py runserver $${HOST:-127.0.0.1}:$${PORT:-8000}
 
 # The suite includes `makemigrations --check` (tests/test_migrations.py), so it runs on the suite's servers.
 test: $(DEV_DEPS) lint pytest

@@ -105,7 +105,7 @@ def start_embedded_services(owned: OwnedServices) -> None:
 
 
 def check_port_free(host: str, port: int) -> None:
-    # Without this, a server already on the port would answer for us while runserver dies on "address in use".
+    # Without this, a server already on the port would answer for us while ours dies on "address in use".
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -147,6 +147,8 @@ def run_step(name: str, args: list[str], children: list[Child], stop: StopFlag) 
 def prepare_database(children: list[Child], stop: StopFlag) -> None:
     # migrate_schemas covers public, the template and every org schema.
     run_step("migrate", [MANAGE_PY, "migrate_schemas", "--noinput"], children, stop)
+    # The web server serves the API docs' assets itself (WhiteNoise) from the collected files.
+    run_step("collectstatic", [MANAGE_PY, "collectstatic", "--noinput", "--verbosity", "0"], children, stop)
     run_step("ensure_demo", [MANAGE_PY, "ensure_demo"], children, stop)
     run_step("seed_demo", [MANAGE_PY, "seed_demo", "--org", DEMO_ORG_SLUG, "--if-empty"], children, stop)
 
@@ -155,7 +157,8 @@ def start_processes(host: str, port: int, children: list[Child], stop: StopFlag)
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     schedule = str(DATA_DIR / "celerybeat-schedule")
     commands = {
-        "web": [MANAGE_PY, "runserver", f"{host}:{port}", "--noreload"],
+        # The production server and its configuration; HOST and PORT reach it through the environment.
+        "web": ["-m", "gunicorn", "--config", str(BASE_DIR / "crm" / "gunicorn.py"), "crm.wsgi"],
         "worker": ["-m", "celery", "-A", "crm", "worker", "--loglevel", "INFO", "--concurrency", "2"],
         "beat": ["-m", "celery", "-A", "crm", "beat", "--loglevel", "INFO", "--schedule", schedule],
     }
@@ -266,6 +269,7 @@ def main() -> int:
         os.environ.setdefault(name, default)
     host = os.environ.get("HOST") or "127.0.0.1"
     port = int(os.environ.get("PORT") or "8000")
+    os.environ["HOST"], os.environ["PORT"] = host, str(port)  # the web server's configuration reads them
 
     stop = StopFlag()
     for signal_number in HANDLED_SIGNALS:  # SIGHUP too: closing the terminal must not orphan the children

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -63,6 +66,35 @@ def _wait_for_health(base: str, supervisor: subprocess.Popen[bytes], log: Path) 
             pass
         time.sleep(0.5)
     raise AssertionError(f"/health/ did not answer 200 within 90 s:\n{log.read_text()[-5000:]}")
+
+
+CONCURRENT_CLIENTS = 100
+
+
+def _hundred_concurrent_clients_are_all_served(base: str) -> None:
+    """100 connections opened at once (a barrier releases them together) each get their answer: none is reset
+    or refused, as happened with the development server."""
+    barrier = threading.Barrier(CONCURRENT_CLIENTS)
+
+    def one_client(_: int) -> int | str:
+        barrier.wait(timeout=30)
+        try:
+            with _request(f"{base}/health/") as response:
+                return int(response.status)
+        except (urllib.error.URLError, OSError) as error:
+            return repr(error)
+
+    with ThreadPoolExecutor(max_workers=CONCURRENT_CLIENTS) as pool:
+        answers = list(pool.map(one_client, range(CONCURRENT_CLIENTS)))
+
+    assert answers == [200] * CONCURRENT_CLIENTS
+
+
+def _first_docs_asset(html: str) -> str:
+    """A script or stylesheet the Swagger page loads from the server's static files."""
+    match = re.search(r'(?:src|href)="(/static/[^"]+\.(?:js|css))"', html)
+    assert match, html[:2000]
+    return match.group(1)
 
 
 def _descendants(pid: int) -> set[psutil.Process]:
@@ -134,7 +166,8 @@ def test_supervisor_serves_the_demo_and_stops_every_process_on_sigterm(
         docs = _request(f"{base}/api/docs/")
         assert docs.status == 200
         assert docs.headers.get_content_type() == "text/html"
-        assert b"swagger" in docs.read().lower()
+        docs_html = docs.read().decode()
+        assert "swagger" in docs_html.lower()
 
         login = json.load(_request(f"{base}/api/auth/login/", {"email": DEMO_OWNER, "password": DEMO_PASSWORD}))
         access = login["tokens"]["access"]
@@ -146,9 +179,12 @@ def test_supervisor_serves_the_demo_and_stops_every_process_on_sigterm(
         assert body["role"] == "owner"
         assert body["slug"] == "harbor-realty"
 
+        _hundred_concurrent_clients_are_all_served(base)
+        assert _request(f"{base}{_first_docs_asset(docs_html)}").status == 200  # the docs' assets are served
+
         descendants |= _descendants(supervisor.pid)
         commands = [" ".join(process.cmdline()) for process in descendants]
-        for role in ("runserver", "celery -A crm worker", "celery -A crm beat"):
+        for role in ("gunicorn", "celery -A crm worker", "celery -A crm beat"):
             assert any(role in command for command in commands), commands
         supervisor.send_signal(signal.SIGTERM)
         exit_code = supervisor.wait(timeout=30)

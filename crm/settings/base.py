@@ -87,6 +87,8 @@ AUTH_PASSWORD_VALIDATORS = [
 MIDDLEWARE = [
     "common.middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the API docs' assets) straight from the web process, compressed and cached.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
