@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cases.models import FINISHED_STATUSES, Case, CasePriority, CaseStatus, CaseType
-from records.filters import AnyOfFilter, RecordFilterSet
+from records.filters import AnyOfFilter, IsoDateTimeFilter, RecordFilterSet
 
 
 class CaseFilter(RecordFilterSet):
@@ -18,14 +18,14 @@ class CaseFilter(RecordFilterSet):
     type = AnyOfFilter(choices=CaseType.choices, help_text="Repeat for several.")
     contact = django_filters.UUIDFilter(field_name="contact_id")
     company = django_filters.UUIDFilter(field_name="company_id")
-    due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
-    first_response_after = django_filters.IsoDateTimeFilter(field_name="first_response_at", lookup_expr="gte")
-    first_response_before = django_filters.IsoDateTimeFilter(field_name="first_response_at", lookup_expr="lt")
-    resolved_after = django_filters.IsoDateTimeFilter(field_name="resolved_at", lookup_expr="gte")
-    resolved_before = django_filters.IsoDateTimeFilter(field_name="resolved_at", lookup_expr="lt")
-    closed_after = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
-    closed_before = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
+    due_after = IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_before = IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    first_response_after = IsoDateTimeFilter(field_name="first_response_at", lookup_expr="gte")
+    first_response_before = IsoDateTimeFilter(field_name="first_response_at", lookup_expr="lt")
+    resolved_after = IsoDateTimeFilter(field_name="resolved_at", lookup_expr="gte")
+    resolved_before = IsoDateTimeFilter(field_name="resolved_at", lookup_expr="lt")
+    closed_after = IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
+    closed_before = IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", help_text="true: due in the past and not resolved or closed; false: the rest."
     )

@@ -3,7 +3,7 @@
 import django_filters
 
 from deals.models import Deal, StageKind
-from records.filters import RecordFilterSet
+from records.filters import IsoDateTimeFilter, RecordFilterSet
 
 
 class DealFilter(RecordFilterSet):
@@ -23,8 +23,8 @@ class DealFilter(RecordFilterSet):
     expected_close_before = django_filters.DateFilter(
         field_name="expected_close_date", lookup_expr="lte", help_text="A date, included."
     )
-    closed_after = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
-    closed_before = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
+    closed_after = IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
+    closed_before = IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
 
     class Meta:
         model = Deal

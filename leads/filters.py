@@ -3,7 +3,7 @@
 import django_filters
 
 from leads.models import Lead, LeadRating, LeadSource, LeadStatus
-from records.filters import AnyOfFilter, RecordFilterSet
+from records.filters import AnyOfFilter, IsoDateTimeFilter, RecordFilterSet
 
 
 class LeadFilter(RecordFilterSet):
@@ -11,10 +11,10 @@ class LeadFilter(RecordFilterSet):
     source = AnyOfFilter(choices=LeadSource.choices, help_text="Repeat for several.")
     rating = AnyOfFilter(choices=LeadRating.choices, help_text="Repeat for several.")
     industry = django_filters.CharFilter(lookup_expr="iexact")
-    next_follow_up_after = django_filters.IsoDateTimeFilter(field_name="next_follow_up_at", lookup_expr="gte")
-    next_follow_up_before = django_filters.IsoDateTimeFilter(field_name="next_follow_up_at", lookup_expr="lt")
-    converted_after = django_filters.IsoDateTimeFilter(field_name="converted_at", lookup_expr="gte")
-    converted_before = django_filters.IsoDateTimeFilter(field_name="converted_at", lookup_expr="lt")
+    next_follow_up_after = IsoDateTimeFilter(field_name="next_follow_up_at", lookup_expr="gte")
+    next_follow_up_before = IsoDateTimeFilter(field_name="next_follow_up_at", lookup_expr="lt")
+    converted_after = IsoDateTimeFilter(field_name="converted_at", lookup_expr="gte")
+    converted_before = IsoDateTimeFilter(field_name="converted_at", lookup_expr="lt")
 
     class Meta:
         model = Lead

@@ -6,9 +6,31 @@ from collections.abc import Sequence
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Case as CaseWhen
 from django.db.models import IntegerField, QuerySet, Value, When
+from django_filters.fields import IsoDateTimeField
 from rest_framework.filters import OrderingFilter
+
+from common.dates import as_utc
+
+
+class _UtcIsoDateTimeField(IsoDateTimeField):
+    def clean(self, value: Any) -> Any:
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        try:
+            return as_utc(moment)
+        except ValueError:
+            raise forms.ValidationError("Enter a valid date/time.", code="invalid") from None
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO-8601 moment, compared in UTC: an unusual but legal offset is the same instant, and one
+    PostgreSQL could not store is a 400 (common.dates)."""
+
+    field_class = _UtcIsoDateTimeField
 
 
 class AnyOfFilter(django_filters.MultipleChoiceFilter):
@@ -25,10 +47,10 @@ class RecordFilterSet(django_filters.FilterSet):
     tags = django_filters.CharFilter(method="filter_tags", help_text="Comma-separated; records with any of them.")
     assigned_to = django_filters.UUIDFilter(method="filter_assigned_to", help_text="A profile id.")
     created_by = django_filters.UUIDFilter(field_name="created_by_id")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
 
     def filter_tags(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         tags = [tag.strip().lower() for tag in value.split(",") if tag.strip()]

@@ -9,7 +9,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from records.filters import AnyOfFilter, RecordFilterSet
+from records.filters import AnyOfFilter, IsoDateTimeFilter, RecordFilterSet
 from tasks.models import FINISHED_STATUSES, RelatedType, Task, TaskPriority, TaskStatus
 from tasks.services import org_zone
 from tenants.pipeline.context import org_request
@@ -20,10 +20,10 @@ class TaskFilter(RecordFilterSet):
     priority = AnyOfFilter(choices=TaskPriority.choices, help_text="Repeat for several.")
     related_type = django_filters.ChoiceFilter(choices=RelatedType.choices)
     related_id = django_filters.UUIDFilter()
-    due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
-    completed_after = django_filters.IsoDateTimeFilter(field_name="completed_at", lookup_expr="gte")
-    completed_before = django_filters.IsoDateTimeFilter(field_name="completed_at", lookup_expr="lt")
+    due_after = IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_before = IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    completed_after = IsoDateTimeFilter(field_name="completed_at", lookup_expr="gte")
+    completed_before = IsoDateTimeFilter(field_name="completed_at", lookup_expr="lt")
     mine = django_filters.BooleanFilter(
         method="filter_mine", help_text="true: assigned to me or created by me; false: the rest."
     )

@@ -7,12 +7,13 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
+from records.filters import IsoDateTimeFilter
 from timeline.models import Attachment, Comment, Notification, NotificationKind
 
 
 class _DateRangeFilterSet(django_filters.FilterSet):
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
 
 class CommentFilter(_DateRangeFilterSet):

@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 from django.http import FileResponse
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -16,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.dates import moment_param
 from common.errors import ApiError, NotFound
 from common.throttling import client_ip
 from common.validation import validated
@@ -107,14 +107,7 @@ class AuditListView(OrgViewMixin, ListAPIView):
             queryset = queryset.filter(actor_user_id=_uuid_or_400("actor", params["actor"]))
         for name, lookup in (("since", "created_at__gte"), ("until", "created_at__lt")):
             if params.get(name):
-                moment = parse_datetime(params[name])
-                if moment is None:
-                    raise ApiError(
-                        "Use an ISO-8601 date and time.",
-                        code="invalid",
-                        fields={name: [{"code": "invalid", "detail": "Not a date-time."}]},
-                    )
-                queryset = queryset.filter(**{lookup: moment})
+                queryset = queryset.filter(**{lookup: moment_param(name, params[name])})
         return queryset
 
 

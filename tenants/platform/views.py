@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -16,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.dates import moment_param
 from common.errors import field_error
 from common.models import User
 from common.throttling import client_ip
@@ -52,13 +52,7 @@ def _datetime_param(request: Request, name: str) -> datetime | None:
     value = request.query_params.get(name)
     if not value:
         return None
-    try:
-        moment = parse_datetime(value)
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise field_error(name, "invalid", "Use an ISO-8601 date and time.")
-    return moment
+    return moment_param(name, value)
 
 
 def _statuses_param(request: Request) -> Sequence[str]:
