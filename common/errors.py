@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
@@ -112,9 +114,24 @@ _DRF_CODES = {
 }
 
 
+def refused_request_envelope(exc: Exception) -> tuple[int, dict[str, Any]] | None:
+    """What Django's own refusals of a request (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a
+    suspicious header) answer in the envelope, wherever they are raised; None for anything else."""
+    if isinstance(exc, RequestDataTooBig):
+        megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+        detail = f"The request body is too large: at most {megabytes:g} MB (files go in multipart uploads)."
+        return status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, envelope("payload_too_large", detail)
+    if isinstance(exc, SuspiciousOperation):
+        return status.HTTP_400_BAD_REQUEST, envelope("bad_request", "The request was refused as malformed.")
+    return None
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     from rest_framework.views import set_rollback  # rest_framework.views imports the settings that name us
 
+    refused = refused_request_envelope(exc)
+    if refused is not None:
+        return Response(refused[1], status=refused[0])
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

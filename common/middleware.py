@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from common.errors import error_response
+from common.errors import error_response, refused_request_envelope
 
 logger = logging.getLogger("crm.errors")
 
@@ -33,6 +33,9 @@ class ApiErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not _is_api(request):
             return None
+        refused = refused_request_envelope(exception)
+        if refused is not None:
+            return JsonResponse(refused[1], status=refused[0])
         logger.exception("unhandled error on %s %s", request.method, request.path_info)
         return error_response(500, "server_error", "Something went wrong on our side. It has been logged.")
 

@@ -58,3 +58,21 @@ def test_health_is_503_naming_redis_when_redis_is_unreachable(settings, tmp_path
 
     assert response.status_code == 503
     assert response.json() == {"database": "ok", "redis": "unavailable"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["anonymous", "owner"])
+def test_a_body_over_the_upload_limit_is_a_413_in_the_envelope(cast, who: str, settings) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    body = '{"name": "' + "x" * (2 * 1024 * 1024) + '"}'
+    client = client_for(None if who == "anonymous" else cast.owner)
+
+    response = client.post("/api/auth/login/" if who == "anonymous" else "/api/contacts/", body,
+                           content_type="application/json")  # fmt: skip
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "code": "payload_too_large",
+        "detail": "The request body is too large: at most 1 MB (files go in multipart uploads).",
+        "fields": {},
+    }

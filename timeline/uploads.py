@@ -7,16 +7,15 @@ import codecs
 import hashlib
 import re
 import unicodedata
-import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
 from django.conf import settings
-from PIL import Image, UnidentifiedImageError
 
 from common.errors import ApiError
+from common.images import ImageRefused, image_inspect
 
 _HEAD_BYTES = 8192
 _CONTENT_TYPES_MAX = 512 * 1024
@@ -138,22 +137,16 @@ def _office_type(upload: Any) -> str | None:
 
 
 def _check_image(upload: Any, content_type: str) -> None:
-    too_large = _refuse(f"Images may have at most {max_pixels() // 1_000_000} megapixels.", "image_too_large")
     try:
-        with warnings.catch_warnings():
-            # Pillow's decompression-bomb warning becomes an error: such an image is refused, not decoded.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload) as image:
-                width, height = image.size
-                if width * height > max_pixels():
-                    raise too_large
-                if image.format != _IMAGE_FORMATS[content_type]:
-                    raise _refuse("The image is damaged or not what it claims to be.", "invalid_image")
-                image.verify()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise too_large from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        facts = image_inspect(upload, max_pixels=max_pixels())
+    except ImageRefused as refused:
+        if refused.code == "image_too_large":
+            raise _refuse(
+                f"Images may have at most {max_pixels() // 1_000_000} megapixels.", refused.code
+            ) from None
         raise _refuse("The image is damaged or not what it claims to be.", "invalid_image") from None
+    if facts.format != _IMAGE_FORMATS[content_type]:
+        raise _refuse("The image is damaged or not what it claims to be.", "invalid_image")
 
 
 def _text_charset(upload: Any) -> str | None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
 from rest_framework import serializers
 
+from common.images import ImageRefused, image_inspect
 from tenants.models import AuditEvent, Org
 from tenants.orgs.services import DATE_FORMATS
 
@@ -60,24 +60,20 @@ class LogoUploadSerializer(serializers.Serializer):
         """Checked by content, not by name or declared type."""
         if upload.size > LOGO_MAX_BYTES:
             raise serializers.ValidationError("The logo must be at most 2 MB.", code="file_too_large")
+        invalid = serializers.ValidationError("Upload a PNG, JPEG, WebP or GIF image.", code="invalid_image")
+        too_large = serializers.ValidationError(
+            "The logo must be at most 4096 x 4096 pixels.", code="image_too_large"
+        )
         try:
-            with Image.open(upload) as image:
-                image.verify()
-            upload.seek(0)
-            with Image.open(upload) as image:
-                kind, (width, height) = image.format, image.size
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise serializers.ValidationError(
-                "Upload a PNG, JPEG, WebP or GIF image.", code="invalid_image"
-            ) from None
-        if kind not in LOGO_FORMATS:
-            raise serializers.ValidationError("Upload a PNG, JPEG, WebP or GIF image.", code="invalid_image")
-        if width > LOGO_MAX_PIXELS or height > LOGO_MAX_PIXELS:
-            raise serializers.ValidationError(
-                "The logo must be at most 4096 x 4096 pixels.", code="image_too_large"
-            )
+            facts = image_inspect(upload, max_pixels=LOGO_MAX_PIXELS * LOGO_MAX_PIXELS)
+        except ImageRefused as refused:
+            raise (too_large if refused.code == "image_too_large" else invalid) from None
+        if facts.format not in LOGO_FORMATS:
+            raise invalid
+        if facts.width > LOGO_MAX_PIXELS or facts.height > LOGO_MAX_PIXELS:
+            raise too_large
         upload.seek(0)
-        upload.name = f"logo.{LOGO_FORMATS[kind]}"
+        upload.name = f"logo.{LOGO_FORMATS[facts.format]}"
         return upload
 
 

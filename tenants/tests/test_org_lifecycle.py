@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from datetime import timedelta
 
 import pytest
@@ -108,6 +110,21 @@ def test_logo_rejects_non_images_and_oversized_images(cast: Cast, media) -> None
     assert not_image.status_code == too_big.status_code == 400
     assert not_image.json()["code"] == "invalid_image"
     assert too_big.json()["code"] == "image_too_large"
+    assert not Org.objects.get(pk=cast.org_a.pk).logo
+
+
+def test_a_decompression_bomb_logo_is_a_400_and_is_never_decoded(cast: Cast, media) -> None:
+    """A 20000 x 20000 PNG header over one real pixel: Pillow refuses to open it as a bomb."""
+    data = bytearray(_png((1, 1)).read())
+    header = struct.pack(">II", 20_000, 20_000) + bytes(data[24:29])
+    data[16:29] = header
+    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + header))
+    bomb = SimpleUploadedFile("logo.png", bytes(data), content_type="image/png")
+
+    response = client_for(cast.admin).put("/api/org/logo/", {"logo": bomb}, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "image_too_large"
     assert not Org.objects.get(pk=cast.org_a.pk).logo
 
 
