@@ -161,7 +161,7 @@ def _lock_pair(model: type[RecordModel], org: Org, actor: Profile, keep_id: Any,
         raise _merge_id_error("does_not_exist", f'Invalid pk "{merge_id}" - object does not exist.')
     if not (may_write(actor, keep) and may_write(actor, gone)):
         raise PermissionDenied()
-    records.record_preconditions(keep, if_match=None)
+    records.record_preconditions(keep, if_match=None, actor=actor)
     return keep, gone
 
 

@@ -195,7 +195,7 @@ def lead_convert(
             return Conversion(lead=lead, is_repeat=True)
         if not may_write(actor, lead):
             raise ApiError("Your role does not allow this action.", code="permission_denied", status_code=403)
-        records.record_preconditions(lead, if_match=None)
+        records.record_preconditions(lead, if_match=None, actor=actor)
         if lead.status not in CONVERTIBLE_STATUSES:
             detail = f"A {lead.status} lead cannot be converted. Move it back to contacted or qualified first."
             raise ApiError(

@@ -1,9 +1,10 @@
 """Writes every business record shares: create, update with optimistic concurrency, archive, restore, purge
 and bulk changes. Each is one transaction and leaves activity entries on the record's timeline.
 
-The write boundary is one step, `record_lock_for_write`: the record, row-locked, or one of three answers, each
-defined once here and checked in this order: not found (404: missing, another org's or not visible), a stale
-If-Match (412, before anything about the body, as HTTP evaluates preconditions first), archived (409).
+The write boundary is one step, `record_lock_for_write`: the record, row-locked, or one of four answers, each
+defined once here and checked in this order: not found (404: missing, another org's or not visible), not the
+actor's to change (403: where every member reads a record type), a stale If-Match (412, before anything about
+the body, as HTTP evaluates preconditions first), archived (409).
 A module's update is that step, then its own rules, then `apply_changes`; it hands the kernel the last two as a
 `RecordChange`, and the kernel runs the same function for a single PATCH and for every record of a bulk.
 
@@ -80,6 +81,9 @@ def _jsonable(value: Any) -> Any:
         return str(value.pk)
     if isinstance(value, (list, tuple)):
         return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        # Custom values are objects: kept as JSON, not as the text of a Python dict.
+        return {str(key): _jsonable(item) for key, item in value.items()}
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)
@@ -144,9 +148,24 @@ def if_match_check(instance: BaseModel, if_match: str | None, *, detail: str | N
         raise PreconditionFailed(detail)
 
 
-def record_preconditions(record: RecordModel, if_match: str | None) -> None:
-    """What a write to this record answers before anything about its body: a stale If-Match (412), then an
-    archived record (409). Views call it on the record they loaded; the write calls it again under the lock."""
+class NotYoursToChange(ApiError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "permission_denied"
+    default_detail = "You may not change this record: only its creator, its assignees and managers may."
+
+
+def record_write_check(actor: Profile, record: RecordModel) -> None:
+    """Seeing a record is not leave to change it where every member reads every record of a type
+    (`members_read_all`): a record the actor sees but may not change is a 403."""
+    if not may_write(actor, record):
+        raise NotYoursToChange()
+
+
+def record_preconditions(record: RecordModel, if_match: str | None, *, actor: Profile) -> None:
+    """What a write to this record answers before anything about its body: not the actor's to change (403),
+    a stale If-Match (412), then an archived record (409). Views call it on the record they loaded; the write
+    calls it again under the lock."""
+    record_write_check(actor, record)
     if_match_check(record, if_match)
     if record.archived_at is not None:
         raise Conflict("Archived records cannot be changed. Restore it first.", code="archived")
@@ -155,9 +174,15 @@ def record_preconditions(record: RecordModel, if_match: str | None) -> None:
 def record_lock_for_write(
     model: type[R], *, org: Any, actor: Profile, record_id: Any, if_match: str | None = None
 ) -> R:
-    """The kernel's write boundary: the record, row-locked, or its 404, 412 or 409."""
+    """The kernel's write boundary: the record, row-locked, or its 404, 403, 412 or 409."""
     record = lock_record(model, org=org, actor=actor, record_id=record_id)
-    record_preconditions(record, if_match)
+    record_preconditions(record, if_match, actor=actor)
+    return record
+
+
+def _lock_to_change(model: type[R], *, org: Any, actor: Profile, record_id: Any) -> R:
+    record = lock_record(model, org=org, actor=actor, record_id=record_id)
+    record_write_check(actor, record)
     return record
 
 
@@ -224,7 +249,7 @@ def record_update(
 
 def record_archive(*, model: type[R], org: Any, actor: Profile, record_id: Any) -> R:
     with transaction.atomic():
-        record = lock_record(model, org=org, actor=actor, record_id=record_id)
+        record = _lock_to_change(model, org=org, actor=actor, record_id=record_id)
         if record.archived_at is None:
             _archive(record, actor)
     return record
@@ -238,7 +263,7 @@ def _archive(record: RecordModel, actor: Profile) -> None:
 
 def record_restore(*, model: type[R], org: Any, actor: Profile, record_id: Any) -> R:
     with transaction.atomic():
-        record = lock_record(model, org=org, actor=actor, record_id=record_id)
+        record = _lock_to_change(model, org=org, actor=actor, record_id=record_id)
         if record.archived_at is not None:
             record.archived_at, record.archived_by, record.updated_by = None, None, actor
             record.save(update_fields=["archived_at", "archived_by", "updated_by", "updated_at"])
@@ -249,7 +274,7 @@ def record_restore(*, model: type[R], org: Any, actor: Profile, record_id: Any) 
 def record_purge(*, model: type[R], org: Any, actor: Profile, record_id: Any) -> None:
     """Hard delete, admins only, and only once archived (a two-step delete nobody does by accident)."""
     with transaction.atomic():
-        record = lock_record(model, org=org, actor=actor, record_id=record_id)
+        record = _lock_to_change(model, org=org, actor=actor, record_id=record_id)
         if record.archived_at is None:
             raise ApiError("Archive the record before purging it.", code="not_archived", status_code=409)
         # Comments, attachments (files too, after commit), notifications and activity go with the record.

@@ -201,7 +201,7 @@ class RecordViewSet(OrgViewMixin, viewsets.ModelViewSet, Generic[R]):
         current = self.get_object()
         if_match = request.headers.get("If-Match")
         # Preconditions before the body, as HTTP evaluates them: a stale If-Match is a 412 whatever was sent.
-        records.record_preconditions(current, if_match)
+        records.record_preconditions(current, if_match, actor=self.actor)
         serializer = self.get_serializer(current, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         record = records.record_update(

@@ -63,7 +63,7 @@ SHARED_APPS = [
     "demo",
     "crm",
 ]
-TENANT_APPS = ["timeline", "customfields", "contacts", "leads", "deals", "cases", "tasks"]
+TENANT_APPS = ["timeline", "customfields", "contacts", "properties", "leads", "deals", "cases", "tasks"]
 INSTALLED_APPS = SHARED_APPS + TENANT_APPS
 
 TENANT_MODEL = "tenants.Org"
@@ -219,6 +219,11 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "tasks.models.TaskStatus",
         "TaskPriorityEnum": "tasks.models.TaskPriority",
         "TaskRelatedTypeEnum": "tasks.models.RelatedType",
+        "PropertyStatusEnum": "properties.models.PropertyStatus",
+        "SpaceStatusEnum": "properties.models.SpaceStatus",
+        "AreaUnitEnum": "properties.models.AreaUnit",
+        "RatePeriodEnum": "properties.models.RatePeriod",
+        "RateBasisEnum": "properties.models.RateBasis",
     },
     "PREPROCESSING_HOOKS": ["common.openapi.only_api_routes"],
     "POSTPROCESSING_HOOKS": [

@@ -157,3 +157,24 @@ def test_definition_list_costs_the_same_queries_for_1_definition_and_50(cast: Ca
     body = client.get(FIELDS, {"page_size": 50}).json()
     assert body["count"] == 50
     assert (body["results"][0]["key"], body["results"][0]["options"]) == ("f00", ["a", "b"])
+
+
+def test_a_custom_value_change_is_stored_on_the_timeline_as_json_not_as_text(cast: Cast) -> None:
+    from timeline.models import ActivityEntry
+
+    client_for(cast.admin).post(
+        "/api/custom-fields/",
+        {"module": "contacts.contact", "key": "band", "label": "Band", "field_type": "text"},
+        format="json",
+    )
+    created = client_for(cast.owner).post("/api/contacts/", {"first_name": "Ada"}, format="json")
+    contact_id = created.json()["id"]
+
+    response = client_for(cast.owner).patch(
+        f"/api/contacts/{contact_id}/", {"custom_fields": {"band": "high"}}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    with org_context(cast.org_a):
+        entry = ActivityEntry.objects.get(target_id=contact_id, verb="updated")
+    assert entry.changes == {"custom_fields": [{}, {"band": "high"}]}

@@ -1,0 +1,1 @@
+"""Property listings: the agency's inventory of buildings, land and homes, their spaces and price history."""

@@ -1,0 +1,14 @@
+"""Listings follow a contact or company when it is merged into another (called by contacts.services)."""
+
+from __future__ import annotations
+
+from common.models import Profile, RecordModel
+from properties.models import Property
+from records import services as records
+from tenants.models import Org
+
+
+def property_references_move(*, org: Org, actor: Profile, gone: RecordModel, kept: RecordModel) -> int:
+    """Every listing whose owner or landlord is `gone` (archived listings too) names `kept` instead, each change
+    on the listing's timeline. Returns how many listings moved."""
+    return records.references_move(model=Property, org=org, actor=actor, gone=gone, kept=kept)

@@ -1,0 +1,82 @@
+"""How the role matrix calls the listing routes: the record API, price history and spaces."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from tenants.testing.fixtures import Cast
+from tenants.testing.matrix import Call, made_pk, record_specs
+
+BODY = {"title": "Matrix House", "property_type": "house"}
+
+
+def listings(*, archived: bool = False) -> Any:
+    """Two listings of org A (every role sees them; members may write them: they are assigned), the first
+    archived if asked; a listing needs a type, so the shared record factory cannot make one."""
+
+    def make(cast: Cast) -> dict[str, Any]:
+        from django.utils import timezone
+
+        from common.context import org_context
+        from properties.models import Property
+
+        common = {"org": cast.org_a, "created_by": cast.owner, "assigned_to": [cast.member.pk]}
+        with org_context(cast.org_a):
+            first = Property.objects.create(
+                title="Matrix Offices", property_type="office", archived_at=timezone.now() if archived else None,
+                **common,
+            )  # fmt: skip
+            second = Property.objects.create(title="Matrix Flat", property_type="apartment", **common)
+        return {"pk": first.pk, "other": str(second.pk)}
+
+    return make
+
+
+def _listing_with_space(cast: Cast) -> dict[str, Any]:
+    from common.context import org_context
+    from properties.models import Space
+
+    made = listings()(cast)
+    with org_context(cast.org_a):
+        space = Space.objects.create(
+            org=cast.org_a, property_id=made["pk"], name="Suite 100", created_by=cast.owner
+        )
+    return {**made, "space_id": space.pk}
+
+
+def _spaces_url(cast: Cast, made: dict[str, Any]) -> dict[str, Any]:
+    return {"property_id": made["pk"]}
+
+
+def _space_url(cast: Cast, made: dict[str, Any]) -> dict[str, Any]:
+    return {"property_id": made["pk"], "space_id": made["space_id"]}
+
+
+def _with_listings(specs: dict[str, dict[str, Call]]) -> dict[str, dict[str, Call]]:
+    """The shared record specs, with listings made by `listings` wherever a spec makes records."""
+    archived = {"api:properties-restore", "api:properties-purge"}
+    return {
+        route: {
+            method: call if route == "api:properties-list" else dataclasses.replace(
+                call, setup=listings(archived=route in archived)
+            )
+            for method, call in calls.items()
+        }
+        for route, calls in specs.items()
+    }  # fmt: skip
+
+
+MATRIX_SPECS = {
+    **_with_listings(record_specs("properties", "properties.models.Property", BODY)),
+    "api:properties-price-history": {"GET": Call(setup=listings(), kwargs=made_pk)},
+    "api:property-spaces": {
+        "GET": Call(setup=_listing_with_space, kwargs=_spaces_url),
+        "POST": Call(status=201, setup=_listing_with_space, kwargs=_spaces_url, body={"name": "Suite 200"}),
+    },
+    "api:property-space-detail": {
+        "GET": Call(setup=_listing_with_space, kwargs=_space_url),
+        "PATCH": Call(setup=_listing_with_space, kwargs=_space_url, body={"status": "let"}),
+        "DELETE": Call(status=204, setup=_listing_with_space, kwargs=_space_url),
+    },
+}
