@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from common.models import Profile, User
@@ -83,3 +84,8 @@ def platform_audit_record(
         details=details or {},
         ip=ip,
     )
+
+
+def audit_events_of(org: Org) -> QuerySet[AuditEvent]:
+    """The org's audit log, newest first as the model orders it."""
+    return AuditEvent.objects.filter(org_id=org.pk)

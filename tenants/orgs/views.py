@@ -19,6 +19,7 @@ from common.dates import moment_param
 from common.errors import ApiError, NotFound
 from common.throttling import client_ip
 from common.validation import validated
+from tenants.audit import audit_events_of
 from tenants.models import AuditEvent
 from tenants.orgs import deletion, services
 from tenants.orgs import serializers as s
@@ -99,7 +100,7 @@ class AuditListView(OrgViewMixin, ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
-        queryset = AuditEvent.objects.filter(org_id=self.org.pk)
+        queryset = audit_events_of(self.org)
         params = self.request.query_params
         if params.get("action"):
             queryset = queryset.filter(action=params["action"])
