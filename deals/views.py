@@ -44,8 +44,8 @@ class DealViewSet(RecordViewSet[Deal]):
     def change_record(self, *, org: Any, actor: Any, record: Deal, data: dict[str, Any]) -> None:
         services.deal_change(org=org, actor=actor, record=record, data=data)
 
-    def _validated_bulk_changes(self, raw: dict[str, Any]) -> dict[str, Any]:
-        changes = super()._validated_bulk_changes(raw)
+    def validated_bulk_changes(self, raw: dict[str, Any]) -> dict[str, Any]:
+        changes = super().validated_bulk_changes(raw)
         if "owner" in raw:
             # The serializer files the owner under its source, `owner_id`, which the kernel does not keep.
             # get_serializer is typed as returning the base class, which has no `fields`.

@@ -39,8 +39,8 @@ class LeadViewSet(RecordViewSet[Lead]):
     def change_record(self, *, org: Any, actor: Any, record: Lead, data: dict[str, Any]) -> None:
         services.lead_change(org=org, actor=actor, record=record, data=data)
 
-    def _validated_bulk_changes(self, raw: dict[str, Any]) -> dict[str, Any]:
-        changes = super()._validated_bulk_changes(raw)
+    def validated_bulk_changes(self, raw: dict[str, Any]) -> dict[str, Any]:
+        changes = super().validated_bulk_changes(raw)
         services.lead_bulk_changes_check(changes)
         return changes
 

@@ -38,8 +38,8 @@ class PropertyViewSet(RecordViewSet[Property]):
     def change_record(self, *, org: Any, actor: Any, record: Property, data: dict[str, Any]) -> None:
         services.property_change(org=org, actor=actor, record=record, data=data)
 
-    def _validated_bulk_changes(self, raw: dict[str, Any]) -> dict[str, Any]:
-        changes = super()._validated_bulk_changes(raw)
+    def validated_bulk_changes(self, raw: dict[str, Any]) -> dict[str, Any]:
+        changes = super().validated_bulk_changes(raw)
         if "listing_agent" in raw:
             # The serializer files the agent under its source, `listing_agent_id`, which the kernel does not keep.
             serializer = cast(serializers.PropertySerializer, self.get_serializer())

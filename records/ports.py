@@ -19,7 +19,7 @@ from common.registry import provider
 
 
 class RecordJournal(Protocol):
-    """The timeline of records: activity, notifications, the merged feed, and clean-up on purge and merge."""
+    """The timeline of records: activity, notifications, the merged feed, and clean-up on purge."""
 
     def activity(
         self,
@@ -49,8 +49,6 @@ class RecordJournal(Protocol):
     ) -> tuple[list[dict[str, Any]], bool]: ...
 
     def purge(self, *, org: Any, target_type: str, target_id: Any) -> None: ...
-
-    def move(self, *, org: Any, target_type: str, from_id: Any, to_id: Any) -> None: ...
 
 
 class CustomValues(Protocol):

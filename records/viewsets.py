@@ -245,7 +245,7 @@ class RecordViewSet(OrgViewMixin, viewsets.ModelViewSet, Generic[R]):
         payload.is_valid(raise_exception=True)
         changes: dict[str, Any] = {}
         if payload.validated_data["action"] == "update":
-            changes = self._validated_bulk_changes(payload.validated_data["changes"])
+            changes = self.validated_bulk_changes(payload.validated_data["changes"])
         result = records.records_bulk(
             model=self.model, org=self.org, actor=self.actor, ids=payload.validated_data["ids"],
             action=payload.validated_data["action"], changes=changes, change=self._bulk_change(),
@@ -259,7 +259,9 @@ class RecordViewSet(OrgViewMixin, viewsets.ModelViewSet, Generic[R]):
             return records.plain_change
         return self.change_record
 
-    def _validated_bulk_changes(self, raw: dict[str, Any]) -> dict[str, Any]:
+    def validated_bulk_changes(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """The hook for a module whose bulk changes need more than its serializer: the `changes` of a bulk
+        update, each checked as a partial update of `bulk_fields` would be."""
         allowed = set(self.bulk_fields) | {"tags_add", "tags_remove"}
         unknown = sorted(set(raw) - allowed)
         if unknown or not raw:

@@ -6,14 +6,13 @@ from typing import Any
 
 from timeline.notifications import notify
 from timeline.selectors import timeline_page
-from timeline.services import activity_record, timeline_target_move, timeline_target_purge
+from timeline.services import activity_record, timeline_target_purge
 
 
 class TimelineJournal:
     activity = staticmethod(activity_record)
     notify = staticmethod(notify)
     purge = staticmethod(timeline_target_purge)
-    move = staticmethod(timeline_target_move)
 
     @staticmethod
     def page(record: Any, *, before: Any, limit: int) -> tuple[list[dict[str, Any]], bool]:
