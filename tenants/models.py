@@ -37,6 +37,12 @@ class Org(TenantMixin):
     currency = models.CharField(max_length=3, default="USD")
     date_format = models.CharField(max_length=16, default="YYYY-MM-DD")
     requires_two_factor = models.BooleanField(default=False)
+    # The language AI copy is written in unless a request names another (an AI_LANGUAGES code).
+    language = models.CharField(max_length=8, default="en")
+    # Websites allowed to call the public listing API from a browser (CORS), as exact origins.
+    public_origins = models.JSONField(default=list, blank=True)
+    # Set by the platform; null means settings.AI_MONTHLY_TOKEN_QUOTA.
+    ai_monthly_token_quota = models.PositiveIntegerField(null=True, blank=True)
     # Deletion has a grace period: requested -> `deleting` until `deletion_scheduled_for`, then dropped.
     deletion_requested_at = models.DateTimeField(null=True, blank=True)
     deletion_scheduled_for = models.DateTimeField(null=True, blank=True)

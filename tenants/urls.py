@@ -159,7 +159,7 @@ ROUTES = {
     "auth-2fa-recovery-codes": RouteAccess(Scope.PUBLIC, {"POST": SIGNED_IN}),
     "auth-login-2fa": RouteAccess(Scope.PUBLIC, {"POST": ANYONE}, reason="the challenge in the body is the proof"),
     "platform-orgs": _PLATFORM_READ,
-    "platform-org-detail": _PLATFORM_READ,
+    "platform-org-detail": RouteAccess(Scope.PLATFORM, {"GET": SIGNED_IN, "PATCH": SIGNED_IN}),
     "platform-org-suspend": _PLATFORM_WRITE,
     "platform-org-reactivate": _PLATFORM_WRITE,
     "platform-org-delete": _PLATFORM_WRITE,

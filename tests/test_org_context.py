@@ -35,6 +35,8 @@ def test_member_gets_their_org_and_role(cast: Cast) -> None:
         "currency": "USD",
         "date_format": "YYYY-MM-DD",
         "requires_two_factor": False,
+        "language": "en",
+        "public_origins": [],
         "logo_url": None,
         "deletion_scheduled_for": None,
         "created_at": response.json()["created_at"],

@@ -36,6 +36,13 @@ class NotificationKind(models.TextChoices):
     MENTIONED = "mentioned", "Mentioned"
     TASK_DUE = "task_due", "Task due"
     CASE_ASSIGNED = "case_assigned", "Case assigned"
+    LISTING_MATCH = "listing_match", "A listing matches a saved search"
+    LISTING_INQUIRY = "listing_inquiry", "An inquiry about your listing"
+    ENHANCEMENT_DONE = "enhancement_done", "An image enhancement finished"
+    CAMPAIGN_STATUS = "campaign_status", "A campaign you watch changed status"
+    CAMPAIGN_COMMENT = "campaign_comment", "A comment on a campaign you watch"
+    BUDGET_EXCEEDED = "budget_exceeded", "A campaign budget is spent"
+    AI_JOB_FINISHED = "ai_job_finished", "AI copy is ready"
 
 
 class Notification(BaseModel):

@@ -13,7 +13,11 @@ from tenants.mail import email_send
 from timeline.models import Notification, NotificationKind
 
 EMAILED_KINDS = {NotificationKind.ASSIGNED, NotificationKind.MENTIONED, NotificationKind.CASE_ASSIGNED,
-                 NotificationKind.TASK_DUE}  # fmt: skip
+                 NotificationKind.TASK_DUE, NotificationKind.LISTING_INQUIRY, NotificationKind.CAMPAIGN_STATUS,
+                 NotificationKind.CAMPAIGN_COMMENT, NotificationKind.BUDGET_EXCEEDED}  # fmt: skip
+# Emailed by their own module in digests (saved-search matches: instant, daily or weekly), never one by one here;
+# opting out of the kind stops the digests too.
+DIGESTED_KINDS = {NotificationKind.LISTING_MATCH}
 
 
 def notify(

@@ -22,7 +22,7 @@ from tenants.pipeline.context import OrgViewMixin, org_request
 from timeline import filters, selectors, services
 from timeline import serializers as s
 from timeline.models import Attachment, Comment, Notification, NotificationKind
-from timeline.notifications import EMAILED_KINDS
+from timeline.notifications import DIGESTED_KINDS, EMAILED_KINDS
 
 TARGET_KEYS = ("target_type", "target_id")
 TARGET_PARAMS = [
@@ -232,7 +232,7 @@ class NotificationReadAllView(APIView):
 
 def _preferences_body(user: Any) -> dict[str, Any]:
     kinds = [
-        {"kind": kind, "label": label, "is_emailed": kind in EMAILED_KINDS}
+        {"kind": kind, "label": label, "is_emailed": kind in EMAILED_KINDS | DIGESTED_KINDS}
         for kind, label in NotificationKind.choices
     ]
     return {"email_opt_outs": sorted(user.email_opt_outs), "kinds": kinds}

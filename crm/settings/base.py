@@ -63,7 +63,20 @@ SHARED_APPS = [
     "demo",
     "crm",
 ]
-TENANT_APPS = ["timeline", "customfields", "contacts", "properties", "leads", "deals", "cases", "tasks"]
+TENANT_APPS = [
+    "timeline",
+    "customfields",
+    "contacts",
+    "properties",
+    "properties.media",
+    "properties.matching",
+    "campaigns",
+    "campaigns.ai",
+    "leads",
+    "deals",
+    "cases",
+    "tasks",
+]
 INSTALLED_APPS = SHARED_APPS + TENANT_APPS
 
 TENANT_MODEL = "tenants.Org"
@@ -128,6 +141,31 @@ MEDIA_ROOT = BASE_DIR / ".data" / "media"
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 ATTACHMENT_MAX_PIXELS = env_int("ATTACHMENT_MAX_PIXELS", 40_000_000)
 
+# --- Listing media and image enhancement ---------------------------------------------------------------
+PROPERTY_IMAGE_MAX_BYTES = env_int("PROPERTY_IMAGE_MAX_BYTES", 30 * 1024 * 1024)
+PROPERTY_IMAGE_MAX_PIXELS = env_int("PROPERTY_IMAGE_MAX_PIXELS", 60_000_000)
+# An external enhancement service (CasaBricks-style). Without a URL the enhancement routes answer 409.
+IMAGE_ENHANCEMENT_URL = env_optional("IMAGE_ENHANCEMENT_URL")
+IMAGE_ENHANCEMENT_SECRET = env_str("IMAGE_ENHANCEMENT_SECRET", "")
+IMAGE_ENHANCEMENT_TIMEOUT_SECONDS = env_int("IMAGE_ENHANCEMENT_TIMEOUT_SECONDS", 15 * 60)
+# A signed callback older (or newer) than this is a replay and is refused.
+IMAGE_ENHANCEMENT_CALLBACK_TOLERANCE_SECONDS = env_int("IMAGE_ENHANCEMENT_CALLBACK_TOLERANCE_SECONDS", 300)
+# The address the enhancement service calls back on, and listing emails link to.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+# --- AI copy (any OpenAI-compatible server) --------------------------------------------------------------
+OPENAI_API_KEY = env_optional("OPENAI_API_KEY")
+OPENAI_BASE_URL = env_optional("OPENAI_BASE_URL")
+AI_MODEL = env_str("AI_MODEL", "gpt-4o-mini")
+AI_TIMEOUT_SECONDS = env_int("AI_TIMEOUT_SECONDS", 60)
+AI_MAX_RETRIES = env_int("AI_MAX_RETRIES", 3)
+# Tokens an org may spend a calendar month (UTC) unless the platform sets its own figure on the org.
+AI_MONTHLY_TOKEN_QUOTA = env_int("AI_MONTHLY_TOKEN_QUOTA", 200_000)
+AI_REQUESTS_PER_MINUTE_PER_MEMBER = env_int("AI_REQUESTS_PER_MINUTE_PER_MEMBER", 10)
+AI_LANGUAGES = env_list("AI_LANGUAGES", ["en", "fr", "de", "es", "it", "nl", "pt", "ar", "zh", "ja"])
+# A job running longer than this was lost with its worker; beat retries or fails it.
+AI_JOB_STALE_SECONDS = env_int("AI_JOB_STALE_SECONDS", 600)
+
 # --- Cache, Celery ----------------------------------------------------------------------------------------
 CACHES = {
     "default": {
@@ -156,6 +194,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-due-orgs": {"task": "tenants.purge_due_orgs", "schedule": 3600.0},
     "send-task-due-reminders": {"task": "tasks.send_due_reminders", "schedule": 300.0},
     "org-pool-top-up": {"task": "tenants.pool_top_up", "schedule": 60.0},
+    "property-enhancement-timeouts": {"task": "properties.media.enhancement_timeouts", "schedule": 60.0},
+    "property-match-sweep": {"task": "properties.matching.sweep", "schedule": 300.0},
+    "property-match-digests": {"task": "properties.matching.digests", "schedule": 900.0},
+    "campaign-schedule-advance": {"task": "campaigns.advance_schedules", "schedule": 60.0},
+    "campaign-ai-reap": {"task": "campaigns.ai.reap_stale_jobs", "schedule": 60.0},
 }
 # Ready, fully migrated spare org schemas kept for sign-up (tenants/orgs/pool.py); 0 turns the pool off.
 ORG_POOL_SIZE = env_int("ORG_POOL_SIZE", 3)

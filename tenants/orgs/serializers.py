@@ -31,7 +31,7 @@ class OrgDetailSerializer(serializers.ModelSerializer):
         model = Org
         fields = [
             "id", "name", "slug", "status", "timezone", "currency", "date_format", "requires_two_factor",
-            "logo_url", "deletion_scheduled_for", "created_at", "role", "profile_id",
+            "language", "public_origins", "logo_url", "deletion_scheduled_for", "created_at", "role", "profile_id",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -51,6 +51,13 @@ class OrgSettingsSerializer(serializers.Serializer):
     currency = serializers.CharField(max_length=3, required=False)
     date_format = serializers.ChoiceField(choices=DATE_FORMATS, required=False)
     requires_two_factor = serializers.BooleanField(required=False)
+    language = serializers.CharField(max_length=8, required=False, help_text="One of settings.AI_LANGUAGES.")
+    public_origins = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        max_length=20,
+        required=False,
+        help_text="Websites (scheme://host[:port]) whose browsers may call the public listing API.",
+    )
 
 
 class LogoUploadSerializer(serializers.Serializer):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import zoneinfo
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 
 from common.errors import field_error
@@ -13,7 +15,9 @@ from tenants.audit import audit_record
 from tenants.models import Org
 
 DATE_FORMATS = ("YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY")
-_SETTINGS_FIELDS = ("name", "timezone", "currency", "date_format", "requires_two_factor")
+_SETTINGS_FIELDS = (
+    "name", "timezone", "currency", "date_format", "requires_two_factor", "language", "public_origins",
+)  # fmt: skip
 
 
 def org_lock(org: Org) -> Org:
@@ -39,7 +43,28 @@ def _validated_settings(changes: dict[str, Any]) -> dict[str, Any]:
             raise field_error("currency", "invalid", "Use a three-letter ISO 4217 code (e.g. USD, EUR).")
     if "date_format" in clean and clean["date_format"] not in DATE_FORMATS:
         raise field_error("date_format", "invalid_choice", f"Choose one of {', '.join(DATE_FORMATS)}.")
+    if "language" in clean and clean["language"] not in settings.AI_LANGUAGES:
+        raise field_error("language", "invalid_choice", f"Choose one of {', '.join(settings.AI_LANGUAGES)}.")
+    if "public_origins" in clean:
+        clean["public_origins"] = _origins(clean["public_origins"])
     return clean
+
+
+def _origins(values: list[str]) -> list[str]:
+    """Exact origins as browsers send them: scheme://host[:port], lower-cased, no path, no duplicates."""
+    origins: list[str] = []
+    for value in values:
+        parts = urlsplit(str(value).strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+            raise field_error(
+                "public_origins", "invalid", f"{value!r} is not an origin like https://www.agency.example."
+            )
+        if parts.query or parts.fragment or parts.username:
+            raise field_error("public_origins", "invalid", f"{value!r} must be scheme://host[:port] alone.")
+        origin = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        if origin not in origins:
+            origins.append(origin)
+    return origins
 
 
 @transaction.atomic

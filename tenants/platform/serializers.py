@@ -40,9 +40,19 @@ class PlatformOrgDetailSerializer(PlatformOrgSerializer):
     class Meta(PlatformOrgSerializer.Meta):
         fields = [
             *PlatformOrgSerializer.Meta.fields, "schema_name", "timezone", "currency", "requires_two_factor",
-            "deletion_requested_at", "deletion_requested_by", "deletion_requested_by_email", "updated_at",
+            "language", "ai_monthly_token_quota", "deletion_requested_at", "deletion_requested_by",
+            "deletion_requested_by_email", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class PlatformOrgChangeSerializer(serializers.Serializer):
+    ai_monthly_token_quota = serializers.IntegerField(
+        min_value=0,
+        max_value=2_000_000_000,
+        allow_null=True,
+        help_text="Tokens the org may spend on AI copy per calendar month (UTC); null is the platform default.",
+    )
 
 
 class SuspendRequestSerializer(serializers.Serializer):

@@ -72,6 +72,21 @@ def org_suspend(*, actor: User, org_id: Any, reason: str = "", ip: str | None = 
 
 
 @transaction.atomic
+def org_ai_quota_set(*, actor: User, org_id: Any, quota: int | None, ip: str | None = None) -> Org:
+    """The org's monthly AI token quota; None returns it to the platform default (settings)."""
+    _require_platform_admin(actor)
+    org = _lock_customer_org(org_id)
+    if org.ai_monthly_token_quota != quota:
+        old = org.ai_monthly_token_quota
+        org.ai_monthly_token_quota = quota
+        org.save(update_fields=["ai_monthly_token_quota", "updated_at"])
+        _audit_both(
+            org=org, actor=actor, action="ai_quota_changed", ip=ip, details={"changes": {"quota": [old, quota]}}
+        )
+    return org
+
+
+@transaction.atomic
 def org_reactivate(*, actor: User, org_id: Any, ip: str | None = None) -> Org:
     _require_platform_admin(actor)
     org = _lock_customer_org(org_id)

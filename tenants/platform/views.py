@@ -130,6 +130,12 @@ class PlatformOrgDetailView(APIView):
     def get(self, request: Request, org_id: Any) -> Response:
         return Response(_org_detail_body(org_id))
 
+    @extend_schema(request=s.PlatformOrgChangeSerializer, responses={200: s.PlatformOrgDetailSerializer})
+    def patch(self, request: Request, org_id: Any) -> Response:
+        quota = validated(s.PlatformOrgChangeSerializer, request.data)["ai_monthly_token_quota"]
+        services.org_ai_quota_set(actor=signed_in_user(request), org_id=org_id, quota=quota, ip=client_ip(request))
+        return Response(_org_detail_body(org_id))
+
 
 class PlatformOrgSuspendView(APIView):
     @extend_schema(

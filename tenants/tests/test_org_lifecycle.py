@@ -6,6 +6,7 @@ import io
 import struct
 import zlib
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -247,3 +248,31 @@ def test_purge_drops_the_schema_after_the_grace_period_and_keeps_a_record(cast: 
     assert AuditEvent.objects.filter(org_id=doomed.pk, action="org_deleted").count() == 1
     assert purge_due_orgs() == 0
     assert connection.schema_name == "public"
+
+
+def test_admin_sets_the_org_language_and_its_public_origins_normalised(cast: Cast) -> None:
+    body = {"language": "fr", "public_origins": ["HTTPS://WWW.Agency.example/", "https://www.agency.example"]}
+
+    response = client_for(cast.admin).patch(ORG, body, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["language"] == "fr"
+    assert response.json()["public_origins"] == ["https://www.agency.example"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"language": "xx"},
+        {"public_origins": ["ftp://agency.example"]},
+        {"public_origins": ["https://agency.example/listings"]},
+        {"public_origins": ["not a url"]},
+    ],
+)
+def test_a_bad_language_or_origin_is_a_400_and_changes_nothing(cast: Cast, body: dict[str, Any]) -> None:
+    response = client_for(cast.admin).patch(ORG, body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["fields"].keys() == body.keys()
+    org = Org.objects.get(pk=cast.org_a.pk)
+    assert (org.language, org.public_origins) == ("en", [])

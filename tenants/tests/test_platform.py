@@ -308,6 +308,8 @@ def test_org_detail_shows_settings_deletion_and_counts(cast: Cast) -> None:
         "timezone": "UTC",
         "currency": "USD",
         "requires_two_factor": False,
+        "language": "en",
+        "ai_monthly_token_quota": None,
         "deletion_requested_at": None,
         "deletion_requested_by": None,
         "deletion_requested_by_email": None,
@@ -1066,3 +1068,29 @@ def test_platform_audit_refuses_malformed_filters(cast: Cast) -> None:
             "fields": {"since": [{"code": "invalid", "detail": "Use an ISO-8601 date and time."}]},
         },
     )
+
+
+# --- AI quota ---------------------------------------------------------------------------------------------------
+
+
+def test_platform_sets_and_clears_an_orgs_ai_quota_and_both_logs_record_it(cast: Cast) -> None:
+    response = _admin(cast).patch(_org_url(cast.org_a), {"ai_monthly_token_quota": 5000}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["ai_monthly_token_quota"] == 5000
+    assert Org.objects.get(pk=cast.org_a.pk).ai_monthly_token_quota == 5000
+    assert PlatformAuditEvent.objects.filter(org_id=cast.org_a.pk, action="ai_quota_changed").exists()
+    assert AuditEvent.objects.filter(org_id=cast.org_a.pk, action="ai_quota_changed").exists()
+
+    cleared = _admin(cast).patch(_org_url(cast.org_a), {"ai_monthly_token_quota": None}, format="json")
+
+    assert cleared.json()["ai_monthly_token_quota"] is None
+
+
+@pytest.mark.parametrize("body", [{}, {"ai_monthly_token_quota": -1}, {"ai_monthly_token_quota": "lots"}])
+def test_a_bad_ai_quota_is_a_400_and_changes_nothing(cast: Cast, body: dict[str, Any]) -> None:
+    response = _admin(cast).patch(_org_url(cast.org_a), body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["fields"].keys() == {"ai_monthly_token_quota"}
+    assert Org.objects.get(pk=cast.org_a.pk).ai_monthly_token_quota is None

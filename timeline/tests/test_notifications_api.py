@@ -166,6 +166,13 @@ def test_preferences_list_the_kinds_and_what_i_opted_out_of(cast: Cast) -> None:
             {"kind": "mentioned", "label": "Mentioned", "is_emailed": True},
             {"kind": "task_due", "label": "Task due", "is_emailed": True},
             {"kind": "case_assigned", "label": "Case assigned", "is_emailed": True},
+            {"kind": "listing_match", "label": "A listing matches a saved search", "is_emailed": True},
+            {"kind": "listing_inquiry", "label": "An inquiry about your listing", "is_emailed": True},
+            {"kind": "enhancement_done", "label": "An image enhancement finished", "is_emailed": False},
+            {"kind": "campaign_status", "label": "A campaign you watch changed status", "is_emailed": True},
+            {"kind": "campaign_comment", "label": "A comment on a campaign you watch", "is_emailed": True},
+            {"kind": "budget_exceeded", "label": "A campaign budget is spent", "is_emailed": True},
+            {"kind": "ai_job_finished", "label": "AI copy is ready", "is_emailed": False},
         ],
     }
 

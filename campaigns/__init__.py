@@ -1,0 +1,1 @@
+"""Marketing campaigns: plans, budgets, assets and collaboration."""

@@ -1,0 +1,10 @@
+"""AI-written copy: generation jobs through the OpenAI SDK, suggestions, and the token quota."""
+
+from common import registry
+
+
+class CampaignAiConfig(registry.ModuleConfig):
+    name = "campaigns.ai"
+    label = "campaign_ai"
+    verbose_name = "AI copy"
+    default_auto_field = "django.db.models.BigAutoField"

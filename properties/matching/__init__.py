@@ -1,0 +1,1 @@
+"""Saved searches and requirements, and matching new listings against them."""

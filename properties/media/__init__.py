@@ -1,0 +1,1 @@
+"""Listing media: the image gallery, its resized variants and image enhancement jobs."""
