@@ -98,9 +98,9 @@ def local_http_server(answer: Answer) -> Iterator[LocalHttpServer]:
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    host, port = server.server_address[:2]
+    port = server.server_address[1]
     try:
-        yield LocalHttpServer(url=f"http://{host}:{port}", requests=received)
+        yield LocalHttpServer(url=f"http://127.0.0.1:{port}", requests=received)
     finally:
         server.shutdown()
         server.server_close()
