@@ -8,6 +8,7 @@ platform_admin and an outsider who belongs to no org. Orgs and their schemas are
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,9 +146,12 @@ def database_url_for_subprocess() -> str:
     return f"postgresql://{credentials}@{host}{port}/{db['NAME']}"
 
 
-@pytest.fixture
-def celery_worker_process(_cast_ids: _CastIds) -> Iterator[Any]:
-    """A real `celery worker` process on the test Redis db and the test database, stopped afterwards."""
+@contextmanager
+def celery_worker_started(extra_env: dict[str, str] | None = None) -> Iterator[Any]:
+    """A real `celery worker` process on the test Redis db and the test database, stopped afterwards.
+
+    `extra_env` reaches the worker's settings: a test that starts a local server for an outside service (an
+    OpenAI-compatible API, an enhancement service) starts the server first and passes its URL here."""
     import os
     import subprocess
     import sys
@@ -159,6 +163,7 @@ def celery_worker_process(_cast_ids: _CastIds) -> Iterator[Any]:
         "DJANGO_SETTINGS_MODULE": "crm.settings.test",
         "DATABASE_URL": database_url_for_subprocess(),
         "REDIS_URL": str(settings.REDIS_URL),
+        **(extra_env or {}),
     }
     command = [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool", "solo", "--loglevel", "WARNING"]
     command += ["--include", "tests.worker_tasks", "--without-gossip", "--without-mingle", "--without-heartbeat"]
@@ -172,6 +177,13 @@ def celery_worker_process(_cast_ids: _CastIds) -> Iterator[Any]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def celery_worker_process(_cast_ids: _CastIds) -> Iterator[Any]:
+    """A real worker for one test (see celery_worker_started)."""
+    with celery_worker_started() as process:
+        yield process
 
 
 @pytest.fixture
