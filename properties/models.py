@@ -307,3 +307,31 @@ class PriceChange(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.field} {self.old_value} -> {self.new_value} {self.currency}"
+
+
+class ContactRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    TENANT = "tenant", "Tenant"
+    PROSPECT = "prospect", "Prospect"
+    BUYER = "buyer", "Buyer"
+
+
+class PropertyContact(BaseModel):
+    """A contact's part in a listing (its owner, a tenant, a prospect, a buyer). One contact may hold several
+    roles on one listing (an owner who also rents a unit), each once."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="contact_links")
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="property_links")
+    role = models.CharField(max_length=16, choices=ContactRole.choices)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["property", "contact", "role"], name="property_contact_role_unique"),
+            models.CheckConstraint(condition=Q(role__in=ContactRole.values), name="property_contact_role_valid"),
+        ]
+        indexes = [models.Index(fields=["contact", "created_at"], name="property_contact_by_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} as {self.role} of {self.property_id}"

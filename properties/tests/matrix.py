@@ -53,6 +53,28 @@ def _space_url(cast: Cast, made: dict[str, Any]) -> dict[str, Any]:
     return {"property_id": made["pk"], "space_id": made["space_id"]}
 
 
+def _listing_with_contact(cast: Cast) -> dict[str, Any]:
+    """A listing, a contact every role sees (members through assignment) and the contact linked as owner."""
+    from common.context import org_context
+    from contacts.models import Contact
+    from properties.models import PropertyContact
+
+    made = listings()(cast)
+    with org_context(cast.org_a):
+        contact = Contact.objects.create(
+            org=cast.org_a, first_name="Matrix", last_name="Owner", created_by=cast.owner,
+            assigned_to=[cast.member.pk],
+        )  # fmt: skip
+        link = PropertyContact.objects.create(
+            org=cast.org_a, property_id=made["pk"], contact=contact, role="owner", created_by=cast.owner
+        )
+    return {**made, "contact_id": contact.pk, "link_id": link.pk}
+
+
+def _link_url(cast: Cast, made: dict[str, Any]) -> dict[str, Any]:
+    return {"property_id": made["pk"], "link_id": made["link_id"]}
+
+
 def _with_listings(specs: dict[str, dict[str, Call]]) -> dict[str, dict[str, Call]]:
     """The shared record specs, with listings made by `listings` wherever a spec makes records."""
     archived = {"api:properties-restore", "api:properties-purge"}
@@ -78,5 +100,21 @@ MATRIX_SPECS = {
         "GET": Call(setup=_listing_with_space, kwargs=_space_url),
         "PATCH": Call(setup=_listing_with_space, kwargs=_space_url, body={"status": "let"}),
         "DELETE": Call(status=204, setup=_listing_with_space, kwargs=_space_url),
+    },
+    "api:property-contacts": {
+        "GET": Call(setup=_listing_with_contact, kwargs=_spaces_url),
+        "POST": Call(
+            status=201,
+            setup=_listing_with_contact,
+            kwargs=_spaces_url,
+            body=lambda cast, made: {"contact": str(made["contact_id"]), "role": "buyer"},
+        ),
+    },
+    "api:property-contact-detail": {
+        "PATCH": Call(setup=_listing_with_contact, kwargs=_link_url, body={"note": "Signed the mandate"}),
+        "DELETE": Call(status=204, setup=_listing_with_contact, kwargs=_link_url),
+    },
+    "api:contact-properties": {
+        "GET": Call(setup=_listing_with_contact, kwargs=lambda cast, made: {"contact_id": made["contact_id"]})
     },
 }
