@@ -13,6 +13,8 @@ class DealFilter(RecordFilterSet):
     owner = django_filters.UUIDFilter(field_name="owner_id", help_text="A profile id.")
     contact = django_filters.UUIDFilter(field_name="contact_id")
     company = django_filters.UUIDFilter(field_name="company_id")
+    property = django_filters.UUIDFilter(field_name="listing_id", help_text="A listing's id.")
+    space = django_filters.UUIDFilter(field_name="space_id")
     source_lead = django_filters.UUIDFilter(field_name="source_lead_id", help_text="The converted lead's id.")
     currency = django_filters.CharFilter(lookup_expr="iexact")
     amount_min = django_filters.NumberFilter(field_name="amount", lookup_expr="gte", help_text="Included.")
@@ -28,4 +30,7 @@ class DealFilter(RecordFilterSet):
 
     class Meta:
         model = Deal
-        fields = ["pipeline", "stage", "stage_kind", "owner", "contact", "company", "source_lead", "currency"]
+        fields = [
+            "pipeline", "stage", "stage_kind", "owner", "contact", "company", "property", "space", "source_lead",
+            "currency",
+        ]  # fmt: skip

@@ -81,6 +81,13 @@ class Deal(RecordModel):
     company = models.ForeignKey(
         "contacts.Company", on_delete=models.SET_NULL, null=True, blank=True, related_name="deals"
     )
+    # The listing the deal is about and, for a lease of part of a building, the space; SET_NULL for purges.
+    listing = models.ForeignKey(
+        "properties.Property", on_delete=models.SET_NULL, null=True, blank=True, related_name="deals"
+    )
+    space = models.ForeignKey(
+        "properties.Space", on_delete=models.SET_NULL, null=True, blank=True, related_name="deals"
+    )
     owner = models.ForeignKey(
         Profile, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
     )

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from common.models import BaseModel
 from contacts.models import Company, Contact
 from deals.models import Deal, Pipeline, Stage
+from properties.fields import ListingSummarySerializer, PropertyRelatedField, SpaceRelatedField
 from records.fields import OrgProfileField, OrgScopedRelatedField
 from records.serializers import RECORD_FIELDS, RECORD_READ_ONLY, RecordSerializer
 from tenants.pipeline.context import org_request
@@ -116,6 +117,13 @@ class DealSerializer(RecordSerializer):
     contact_summary = DealContactSummarySerializer(source="contact", read_only=True)
     company = OrgScopedRelatedField(Company, required=False, allow_null=True)
     company_summary = DealCompanySummarySerializer(source="company", read_only=True)
+    property = PropertyRelatedField(
+        source="listing", required=False, allow_null=True, help_text="The listing the deal is about."
+    )
+    property_summary = ListingSummarySerializer(source="listing", read_only=True, allow_null=True)
+    space = SpaceRelatedField(
+        required=False, allow_null=True, help_text="A space of the listing; a space alone names its listing too."
+    )
     lost_reason = serializers.CharField(
         max_length=300, required=False, allow_blank=True, help_text="Required to move into a lost stage."
     )
@@ -125,7 +133,8 @@ class DealSerializer(RecordSerializer):
         fields = [
             "id", "name", "amount", "currency", "weighted_amount", "pipeline", "stage", "stage_name", "stage_kind",
             "probability", "expected_close_date", "owner", "contact", "contact_summary", "company",
-            "company_summary", "lost_reason", "closed_at", "source_lead_id", *RECORD_FIELDS,
+            "company_summary", "property", "property_summary", "space", "lost_reason", "closed_at",
+            "source_lead_id", *RECORD_FIELDS,
         ]  # fmt: skip
         read_only_fields = ["id", "closed_at", "source_lead_id", *RECORD_READ_ONLY]
 

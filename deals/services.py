@@ -15,6 +15,7 @@ from common.errors import Conflict, field_error
 from common.models import OrgMismatch, Profile
 from deals.models import CLOSED_KINDS, Deal, Pipeline, Stage, StageKind
 from deals.pipeline_services import pipeline_ensure_default
+from properties.references import listing_and_space_settle
 from records import services as records
 from records.fields import active_profiles_of
 from tenants.models import Org
@@ -140,6 +141,7 @@ def deal_create(*, org: Org, actor: Profile, data: dict[str, Any]) -> Deal:
     data = dict(data)
     with transaction.atomic():
         _normalise(data)
+        listing_and_space_settle(None, None, data)
         data.setdefault("currency", org.currency)
         data.setdefault("owner_id", actor.pk)
         move = _plan_move(org, None, data)
@@ -156,6 +158,8 @@ def deal_change(*, org: Org, actor: Profile, record: Deal, data: dict[str, Any])
     write is one `stage_changed` entry holding the move (old -> new) and every other field it changed."""
     deal, data = record, dict(data)
     _normalise(data)
+    if "listing" in data or "space" in data:
+        listing_and_space_settle(deal.listing, deal.space, data)
     move = _plan_move(org, deal, data)
     records.holder_keeps_a_seat(deal, data, "owner_id")
     if move is None:
@@ -202,7 +206,8 @@ def deal_create_from_lead(
     currency: str | None,
 ) -> Deal:
     """For lead conversion: a deal in the default pipeline's first open stage, linked to the lead's new (or
-    matched) contact and company, owned by the converting member and assigned to the lead's assignees.
+    matched) contact and company and to the lead's listing, owned by the converting member and assigned to the
+    lead's assignees.
 
     Runs inside the caller's transaction (an error here undoes the whole conversion). A lead converts once:
     a second call for the same lead is a 409 naming the existing deal."""
@@ -235,6 +240,9 @@ def deal_create_from_lead(
             "source_lead_id": lead.pk,
             "assigned_to": [pk for pk in lead_assignees if pk in still_members],
         }
+        # An inquiry's lead names the listing it came from; the deal is about that listing.
+        if getattr(lead, "listing_id", None) is not None:
+            data["listing"] = lead.listing
         if currency:
             data["currency"] = currency
         return deal_create(org=org, actor=actor, data=data)

@@ -36,7 +36,7 @@ class DealViewSet(RecordViewSet[Deal]):
     bulk_fields = ("tags", "expected_close_date", "owner", "assigned_to", "stage", "lost_reason")
 
     def narrow_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.select_related("stage", "pipeline", "contact", "company")
+        return queryset.select_related("stage", "pipeline", "contact", "company", "listing")
 
     def create_record(self, data: dict[str, Any]) -> Deal:
         return services.deal_create(org=self.org, actor=self.actor, data=data)

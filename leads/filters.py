@@ -11,6 +11,7 @@ class LeadFilter(RecordFilterSet):
     source = AnyOfFilter(choices=LeadSource.choices, help_text="Repeat for several.")
     rating = AnyOfFilter(choices=LeadRating.choices, help_text="Repeat for several.")
     industry = django_filters.CharFilter(lookup_expr="iexact")
+    property = django_filters.UUIDFilter(field_name="listing_id", help_text="A listing's id.")
     next_follow_up_after = IsoDateTimeFilter(field_name="next_follow_up_at", lookup_expr="gte")
     next_follow_up_before = IsoDateTimeFilter(field_name="next_follow_up_at", lookup_expr="lt")
     converted_after = IsoDateTimeFilter(field_name="converted_at", lookup_expr="gte")
@@ -18,4 +19,4 @@ class LeadFilter(RecordFilterSet):
 
     class Meta:
         model = Lead
-        fields = ["status", "source", "rating", "industry"]
+        fields = ["status", "source", "rating", "industry", "property"]

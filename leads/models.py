@@ -79,6 +79,10 @@ class Lead(RecordModel):
 
     # Set by conversion only. The lead and its deal keep each other by id (Deal.source_lead_id), not by foreign
     # key: a key either way would tie the two modules' schemas together.
+    # The listing an inquiry came from (or that the lead is about); SET_NULL so a purge keeps the lead.
+    listing = models.ForeignKey(
+        "properties.Property", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
     converted_contact = models.ForeignKey(
         "contacts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="converted_from_leads"
     )

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from contacts.models import Company, Contact
 from leads.models import Lead, LeadRating, LeadSource, LeadStatus, WebForm
+from properties.fields import ListingSummarySerializer, PropertyRelatedField
 from records.fields import OrgProfileField, OrgScopedRelatedField, TagListField
 from records.serializers import RECORD_FIELDS, RECORD_READ_ONLY, RecordSerializer
 
@@ -67,13 +68,17 @@ class LeadSerializer(RecordSerializer):
         max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
     )
     currency = CurrencyField(required=False, help_text="Defaults to the org's currency.")
+    property = PropertyRelatedField(
+        source="listing", required=False, allow_null=True, help_text="The listing the lead asked about."
+    )
+    property_summary = ListingSummarySerializer(source="listing", read_only=True, allow_null=True)
 
     class Meta:
         model = Lead
         fields = [
             "id", "first_name", "last_name", "email", "phone", "title", "company_name", "website", "industry",
             "status", "source", "rating", "estimated_value", "currency", "next_follow_up_at", "description",
-            *CONVERSION_FIELDS, *RECORD_FIELDS,
+            "property", "property_summary", *CONVERSION_FIELDS, *RECORD_FIELDS,
         ]  # fmt: skip
         read_only_fields = ["id", *CONVERSION_FIELDS, *RECORD_READ_ONLY]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -32,6 +33,9 @@ class LeadViewSet(RecordViewSet[Lead]):
     ordering_fields = ["created_at", "updated_at", "last_name", "first_name", "company_name", "status", "rating",
                        "estimated_value", "next_follow_up_at", "converted_at"]  # fmt: skip
     bulk_fields = ("assigned_to", "tags", "status", "source", "rating", "next_follow_up_at")
+
+    def narrow_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.select_related("listing")
 
     def create_record(self, data: dict[str, Any]) -> Lead:
         return services.lead_create(org=self.org, actor=self.actor, data=data)

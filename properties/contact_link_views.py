@@ -10,11 +10,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.models import Profile
 from common.validation import validated
 from properties import contact_links
 from properties.models import ContactRole, PropertyContact
 from properties.selectors import property_visible
 from records import services as records
+from tenants.models import Org
 from tenants.pipeline.context import OrgViewMixin
 
 _ERRORS = {
@@ -58,10 +60,10 @@ class ContactListingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _writable_listing(view: OrgViewMixin, property_id: Any) -> None:
+def _writable_listing(org: Org, actor: Profile, property_id: Any) -> None:
     """A write answers 404, 403 and 409 about the listing before anything about its body."""
-    listing = property_visible(org=view.org, actor=view.actor, property_id=property_id)
-    records.record_preconditions(listing, None, actor=view.actor)
+    listing = property_visible(org=org, actor=actor, property_id=property_id)
+    records.record_preconditions(listing, None, actor=actor)
 
 
 class PropertyContactsView(OrgViewMixin, APIView):
@@ -75,7 +77,7 @@ class PropertyContactsView(OrgViewMixin, APIView):
     @extend_schema(request=ContactLinkCreateSerializer, responses={201: ContactLinkSerializer, **_ERRORS})
     def post(self, request: Request, property_id: Any) -> Response:
         """Link a contact as owner, tenant, prospect or buyer; the same contact in the same role twice is a 400."""
-        _writable_listing(self, property_id)
+        _writable_listing(self.org, self.actor, property_id)
         body = validated(ContactLinkCreateSerializer, request.data)
         link = contact_links.contact_link(
             org=self.org,
@@ -91,7 +93,7 @@ class PropertyContactsView(OrgViewMixin, APIView):
 class PropertyContactDetailView(OrgViewMixin, APIView):
     @extend_schema(request=ContactLinkChangeSerializer, responses={200: ContactLinkSerializer, **_ERRORS})
     def patch(self, request: Request, property_id: Any, link_id: Any) -> Response:
-        _writable_listing(self, property_id)
+        _writable_listing(self.org, self.actor, property_id)
         body = validated(ContactLinkChangeSerializer, request.data)
         link = contact_links.contact_link_update(
             org=self.org, actor=self.actor, property_id=property_id, link_id=link_id, data=body

@@ -267,6 +267,8 @@ SPECTACULAR_SETTINGS = {
         "AreaUnitEnum": "properties.models.AreaUnit",
         "RatePeriodEnum": "properties.models.RatePeriod",
         "RateBasisEnum": "properties.models.RateBasis",
+        "PropertyContactRoleEnum": "properties.models.ContactRole",
+        "RoleEnum": "common.roles.Role",
     },
     "PREPROCESSING_HOOKS": ["common.openapi.only_api_routes"],
     "POSTPROCESSING_HOOKS": [

@@ -310,3 +310,18 @@ def test_assignees_of_new_records_are_notified_and_removed_members_are_left_out(
         assert list(Notification.objects.values_list("recipient_id", "target_type")) == [
             (cast.member.pk, "contacts.contact")
         ]
+
+
+def test_a_lead_about_a_listing_converts_into_a_deal_about_that_listing(cast: Cast) -> None:
+    from properties.tests.helpers import listing
+
+    tower = listing(cast, title="Tower One")
+    client = client_for(cast.owner)
+    lead_id = client.post(LEADS, {"first_name": "Ada", "property": str(tower.pk)}, format="json").json()["id"]
+
+    converted = client.post(f"{LEADS}{lead_id}/convert/", {"create_deal": True}, format="json")
+
+    assert converted.status_code == 201, converted.json()
+    deal = client.get(f"/api/deals/{converted.json()['deal_id']}/").json()
+    assert (deal["property"], deal["property_summary"]["title"]) == (str(tower.pk), "Tower One")
+    assert client.get(LEADS, {"property": str(tower.pk)}).json()["count"] == 1
