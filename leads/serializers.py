@@ -187,3 +187,25 @@ class WebToLeadSerializer(serializers.Serializer):
 
 class WebToLeadReceiptSerializer(serializers.Serializer):
     id = serializers.UUIDField(help_text="The lead the submission landed on.")
+
+
+class InquirySerializer(serializers.Serializer):
+    """What a visitor sends about a listing. `website_url` is a honeypot: people leave it empty."""
+
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    message = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    website_url = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text="Leave empty (a trap for robots)."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("email") and not attrs.get("phone"):
+            detail = "Give an email or a phone number to be answered on."
+            raise serializers.ValidationError({"email": [serializers.ErrorDetail(detail, "required")]})
+        return attrs
+
+
+class InquiryReceiptSerializer(serializers.Serializer):
+    received = serializers.BooleanField()

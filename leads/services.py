@@ -308,12 +308,14 @@ class SubmissionRejected(ApiError):
 
 @dataclass(frozen=True)
 class Intake:
-    """Who a public submission is for: the org, and the form or the API key's acting member."""
+    """Who a public submission is for: the org, and the form, the API key's acting member or the listing asked
+    about (an inquiry from the public listing API)."""
 
     org: Org
     throttle_key: str
     form: WebForm | None = None
     actor: Profile | None = None
+    listing: Any = None
 
 
 def web_form_authenticate(token: str) -> Intake:
@@ -375,6 +377,8 @@ def lead_receive(*, intake: Intake, data: dict[str, Any]) -> Lead:
 
 
 def _via(intake: Intake) -> dict[str, Any]:
+    if intake.listing is not None:
+        return {"via": "listing_inquiry", "property_id": str(intake.listing.pk), "property": intake.listing.title}
     if intake.form is not None:
         return {"via": "web_form", "form_id": str(intake.form.pk), "form": intake.form.name}
     return {"via": "api_key"}
@@ -385,6 +389,8 @@ def _receive_repeat(lead: Lead, intake: Intake, data: dict[str, Any]) -> Lead:
     form_tags = intake.form.tags if intake.form is not None else []
     if set(form_tags) - set(lead.tags):
         filled["tags"] = sorted(set(lead.tags) | set(form_tags))
+    if intake.listing is not None and lead.listing_id is None:
+        filled["listing"] = intake.listing
     records.apply_changes(lead, intake.actor, filled)
     entry = {**_via(intake), "filled": sorted(filled), "submitted": {k: v for k, v in data.items() if v}}
     records.log_activity(lead, intake.actor, "web_form_repeat", entry)
@@ -395,8 +401,11 @@ def _receive_new(intake: Intake, data: dict[str, Any]) -> Lead:
     org, form = intake.org, intake.form
     author_id = intake.actor.pk if intake.actor is not None else None
     assigned_to: list[Any] = []
-    # A form's leads belong to its assignee while that person is still a member; otherwise to nobody.
+    # A form's leads belong to its assignee, an inquiry's to the listing agent, while that person is still a
+    # member; otherwise to nobody.
     assignee_id = form.default_assignee_id if form is not None else None
+    if intake.listing is not None:
+        assignee_id = intake.listing.listing_agent_id
     if assignee_id is not None and active_profiles_of(org).filter(pk=assignee_id).exists():
         author_id, assigned_to = assignee_id, [assignee_id]
     lead = Lead(
@@ -405,14 +414,17 @@ def _receive_new(intake: Intake, data: dict[str, Any]) -> Lead:
         updated_by=intake.actor,
         assigned_to=assigned_to,
         tags=list(form.tags) if form is not None else [],
-        source=form.source if form is not None else LeadSource.API,
+        source=form.source if form is not None else (LeadSource.WEBSITE if intake.listing else LeadSource.API),
         currency=org.currency,
+        listing=intake.listing,
         **data,
     )
     lead.save()
     records.log_activity(lead, intake.actor, "created", _via(intake))
-    # A form's assignee hears about the new lead; nobody "did" it, so the notice comes from Keystone.
-    records.notify_new_assignees(lead, intake.actor, [])
+    # A form's assignee hears about the new lead; nobody "did" it, so the notice comes from Keystone. The
+    # listing agent hears of an inquiry through its own notice (leads.inquiries).
+    if intake.listing is None:
+        records.notify_new_assignees(lead, intake.actor, [])
     return lead
 
 

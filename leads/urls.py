@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from common.access import ADMINS, Audience, RouteAccess, Scope
-from leads.views import WebFormViewSet, WebToLeadView
+from leads.views import ListingInquiryView, WebFormViewSet, WebToLeadView
 
 router = SimpleRouter()
 router.register("leads/forms", WebFormViewSet, basename="lead-forms")
@@ -12,6 +12,11 @@ router.register("leads/forms", WebFormViewSet, basename="lead-forms")
 urlpatterns = [
     *router.urls,
     path("public/leads/", WebToLeadView.as_view(), name="web-to-lead"),
+    path(
+        "public/orgs/<slug:org_slug>/properties/<slug:slug>/inquiries/",
+        ListingInquiryView.as_view(),
+        name="public-property-inquiries",
+    ),
 ]
 
 ROUTES = {
@@ -23,5 +28,8 @@ ROUTES = {
     # The form token or API key in the request is the credential; the view checks it, not the route table.
     "web-to-lead": RouteAccess(
         Scope.PUBLIC, {"POST": Audience.ANYONE}, reason="Public web-to-lead forms and integrations."
+    ),
+    "public-property-inquiries": RouteAccess(
+        Scope.PUBLIC, {"POST": Audience.ANYONE}, reason="Visitors of an agency's website ask about a listing."
     ),
 }

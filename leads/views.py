@@ -17,12 +17,16 @@ from common.context import org_context
 from common.errors import ApiError
 from common.ids import UUID_ROUTE_PATTERN, uuid7
 from common.throttling import Limit, client_ip, enforce
+from common.validation import validated
 from leads import filters, serializers, services
+from leads.inquiries import inquiry_receive
 from leads.models import Lead, WebForm
+from properties.public import published_listing
 from records.services import record_etag
 from records.viewsets import RecordViewSet
 from tenants.pipeline.context import OrgRejected, OrgViewMixin
 from tenants.pipeline.credentials import api_key_header
+from tenants.pipeline.public import PublicOrgView
 
 
 class LeadViewSet(RecordViewSet[Lead]):
@@ -199,3 +203,36 @@ class WebToLeadView(APIView):
         except OrgRejected:
             enforce(WEB_TO_LEAD_IP_LIMIT(), client_ip(request))
             raise
+
+
+def INQUIRY_IP_LIMIT() -> Limit:
+    return Limit("inquiry_ip", getattr(settings, "INQUIRY_PER_IP_PER_MINUTE", 5), 60)
+
+
+def INQUIRY_LISTING_LIMIT() -> Limit:
+    return Limit("inquiry_listing", getattr(settings, "INQUIRY_PER_LISTING_PER_HOUR", 60), 3600)
+
+
+class ListingInquiryView(PublicOrgView):
+    """Public: a visitor of the agency's website asks about a published listing."""
+
+    @extend_schema(
+        request=serializers.InquirySerializer,
+        responses={
+            201: serializers.InquiryReceiptSerializer,
+            400: OpenApiResponse(description="Field errors: a name, and an email or a phone, are needed."),
+            404: OpenApiResponse(description="No such org, or no such published listing."),
+            429: OpenApiResponse(description="Too many inquiries from this address or about this listing."),
+        },
+        auth=[],
+    )
+    def post(self, request: Request, org_slug: str, slug: str) -> Response:
+        # The address first: probing for listings is throttled like sending about them.
+        enforce(INQUIRY_IP_LIMIT(), client_ip(request))
+        listing = published_listing(self.public_org, slug)
+        enforce(INQUIRY_LISTING_LIMIT(), str(listing.pk))
+        body = validated(serializers.InquirySerializer, request.data)
+        if not body.pop("website_url", ""):
+            inquiry_receive(org=self.public_org, listing=listing, data=body)
+        # A robot that filled the honeypot hears what a person would; nothing was stored.
+        return Response({"received": True}, status=status.HTTP_201_CREATED)

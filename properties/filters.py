@@ -26,7 +26,7 @@ from properties.models import (
 from records.filters import AnyOfFilter, RecordFilterSet
 from tenants.pipeline.context import org_request
 
-# The parameters read together in PropertyFilter.filter_queryset rather than one by one.
+# The parameters read together in ListingSearch.filter_queryset rather than one by one.
 GEO_PARAMS = ("near", "radius_km", "bbox")
 AREA_PARAMS = ("area_min", "area_max", "space_area_min", "space_area_max")
 
@@ -58,7 +58,9 @@ def _longitude(name: str, value: float) -> float:
     return value
 
 
-class PropertyFilter(RecordFilterSet):
+class ListingSearch(django_filters.FilterSet):
+    """What anyone searching listings may ask for: the public listing API uses exactly this."""
+
     type = AnyOfFilter(field_name="property_type", choices=PropertyType.choices, help_text="Repeat for several.")
     status = AnyOfFilter(choices=PropertyStatus.choices, help_text="Repeat for several.")
     listing_type = django_filters.ChoiceFilter(
@@ -81,10 +83,6 @@ class PropertyFilter(RecordFilterSet):
     city = django_filters.CharFilter(lookup_expr="iexact")
     region = django_filters.CharFilter(lookup_expr="iexact")
     postal_code = django_filters.CharFilter(lookup_expr="istartswith", help_text="The code or its start.")
-    listing_agent = django_filters.UUIDFilter(field_name="listing_agent_id", help_text="A profile id.")
-    owner_contact = django_filters.UUIDFilter(field_name="owner_contact_id")
-    landlord_company = django_filters.UUIDFilter(field_name="landlord_company_id")
-    is_published = django_filters.BooleanFilter()
     space_area_min = django_filters.NumberFilter(
         method="filter_nothing", help_text="A space at least this big (in `area_unit`)."
     )
@@ -112,7 +110,10 @@ class PropertyFilter(RecordFilterSet):
 
     class Meta:
         model = Property
-        fields = ["type", "status", "listing_type", "city", "region", "postal_code", "listing_agent"]
+        fields = ["type", "status", "listing_type", "city", "region", "postal_code"]
+
+    def org(self) -> Any:
+        return org_request(self.request).org
 
     def filter_nothing(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         """These parameters work together; filter_queryset reads them."""
@@ -174,8 +175,7 @@ class PropertyFilter(RecordFilterSet):
             return queryset
         # One EXISTS per listing: every condition holds for the same space, and a listing with many matching
         # spaces is still one row (no join, no DISTINCT).
-        org = org_request(self.request).org
-        spaces = Space.objects.for_org(org).filter(space, property=OuterRef("pk"))
+        spaces = Space.objects.for_org(self.org()).filter(space, property=OuterRef("pk"))
         return queryset.filter(Exists(spaces))
 
     # --- geo -----------------------------------------------------------------------------------------------
@@ -209,3 +209,16 @@ class PropertyFilter(RecordFilterSet):
             .filter(distance_km__lte=radius_km)
             .order_by("distance_km", "id")
         )
+
+
+class PropertyFilter(RecordFilterSet, ListingSearch):
+    """The members' list: the search, plus who works a listing, its owner and landlord, whether it is public."""
+
+    listing_agent = django_filters.UUIDFilter(field_name="listing_agent_id", help_text="A profile id.")
+    owner_contact = django_filters.UUIDFilter(field_name="owner_contact_id")
+    landlord_company = django_filters.UUIDFilter(field_name="landlord_company_id")
+    is_published = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Property
+        fields = ["type", "status", "listing_type", "city", "region", "postal_code", "listing_agent"]

@@ -171,6 +171,8 @@ class Property(RecordModel):
     cap_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, help_text="%")
     # Net operating income, a year's; a building can lose money, so it may be negative.
     noi = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # The public listing API shows NOI only when the agency says so; the cap rate is always public.
+    noi_is_public = models.BooleanField(default=False)
     parking_spaces = models.PositiveIntegerField(null=True, blank=True)
     amenities = ArrayField(models.CharField(max_length=30), default=list, blank=True)
     description = models.TextField(blank=True)

@@ -92,8 +92,9 @@ class PropertySerializer(RecordSerializer):
             "postal_code", "country", "latitude", "longitude", "distance_km", "floor_area", "area_unit",
             "floor_area_sqm", "lot_size", "lot_size_unit", "lot_size_sqm", "year_built", "floors", "units",
             "bedrooms", "bathrooms", "asking_price", "lease_rate", "lease_rate_period", "lease_rate_basis",
-            "currency", "cap_rate", "noi", "parking_spaces", "amenities", "description", "highlights",
-            "listing_agent", "owner_contact", "landlord_company", "is_published", "public_slug", *RECORD_FIELDS,
+            "currency", "cap_rate", "noi", "noi_is_public", "parking_spaces", "amenities", "description",
+            "highlights", "listing_agent", "owner_contact", "landlord_company", "is_published", "public_slug",
+            *RECORD_FIELDS,
         ]  # fmt: skip
         read_only_fields = ["id", "floor_area_sqm", "lot_size_sqm", "public_slug", *RECORD_READ_ONLY]
         # Reference uniqueness is the service's (case-insensitive) check, with its own field error.

@@ -178,7 +178,7 @@ def _tenant_rows() -> list[Any]:
 
     org_a = Org.objects.get(slug="alpha")
     rows: list[Any] = []
-    labels = {app.split(".")[-1] for app in settings.TENANT_APPS}
+    labels = {config.label for config in apps.get_app_configs() if config.name in settings.TENANT_APPS}
     with org_context(org_a):
         for model in apps.get_models():
             if model._meta.app_label in labels:

@@ -17,7 +17,22 @@ def _web_form(cast: Cast) -> dict[str, Any]:
     return {"pk": issued.form.pk, "token": issued.token}
 
 
+def _published_listing(cast: Cast) -> dict[str, Any]:
+    from properties.tests.matrix import published_listing
+
+    return {"org_slug": "alpha", **published_listing(cast)}
+
+
 MATRIX_SPECS = {
+    # Public: a visitor of the agency's website; every caller (signed in or not) is a visitor and gets 201.
+    "api:public-property-inquiries": {
+        "POST": Call(
+            status=201,
+            setup=_published_listing,
+            kwargs=lambda cast, made: made,
+            body={"name": "Matrix Visitor", "email": "visitor@example.test", "message": "Is it available?"},
+        )
+    },
     **record_specs("leads", "leads.models.Lead", {"first_name": "Matrix"}),
     "api:leads-convert": {
         "POST": Call(

@@ -75,6 +75,26 @@ def _link_url(cast: Cast, made: dict[str, Any]) -> dict[str, Any]:
     return {"property_id": made["pk"], "link_id": made["link_id"]}
 
 
+def published_listing(cast: Cast) -> dict[str, Any]:
+    """A published listing of org A, for the public listing API (no user, no org header)."""
+    from common.context import org_context
+    from properties.models import Property
+
+    with org_context(cast.org_a):
+        listing = Property.objects.create(
+            org=cast.org_a, title="Public Loft", property_type="apartment", is_published=True,
+            public_slug="public-loft-0a1b2c", created_by=cast.owner, asking_price=500000,
+        )  # fmt: skip
+    return {"slug": listing.public_slug}
+
+
+_ALPHA = {"org_slug": "alpha"}
+
+
+def _public_url(cast: Cast, made: dict[str, Any]) -> dict[str, Any]:
+    return {"org_slug": "alpha", **made}
+
+
 def _with_listings(specs: dict[str, dict[str, Call]]) -> dict[str, dict[str, Call]]:
     """The shared record specs, with listings made by `listings` wherever a spec makes records."""
     archived = {"api:properties-restore", "api:properties-purge"}
@@ -113,6 +133,17 @@ MATRIX_SPECS = {
     "api:property-contact-detail": {
         "PATCH": Call(setup=_listing_with_contact, kwargs=_link_url, body={"note": "Signed the mandate"}),
         "DELETE": Call(status=204, setup=_listing_with_contact, kwargs=_link_url),
+    },
+    "api:public-properties": {
+        "GET": Call(setup=published_listing, kwargs=lambda cast, made: {"org_slug": "alpha"})
+    },
+    "api:public-property-detail": {"GET": Call(setup=published_listing, kwargs=_public_url)},
+    "api:public-properties-guided-search": {
+        "GET": Call(
+            setup=published_listing,
+            kwargs=lambda cast, made: _ALPHA,
+            body={"intent": "buy", "budget": "600000"},
+        )
     },
     "api:contact-properties": {
         "GET": Call(setup=_listing_with_contact, kwargs=lambda cast, made: {"contact_id": made["contact_id"]})
