@@ -5,13 +5,15 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from contacts.models import Company, Contact
-from records.fields import OrgScopedRelatedField
+from records.fields import CountryField, OrgScopedRelatedField
 from records.serializers import RECORD_FIELDS, RECORD_READ_ONLY, RecordSerializer
 
 __all__ = ["RECORD_FIELDS", "RECORD_READ_ONLY", "RecordSerializer"]  # re-exported: other modules copied this shape
 
 
 class CompanySerializer(RecordSerializer):
+    country = CountryField()
+
     class Meta:
         model = Company
         fields = ["id", "name", "domain", "industry", "size", "phone", "website", "street", "city", "region",
@@ -31,6 +33,7 @@ class CompanySummarySerializer(serializers.ModelSerializer):
 class ContactSerializer(RecordSerializer):
     company = OrgScopedRelatedField(Company, required=False, allow_null=True)
     company_summary = CompanySummarySerializer(source="company", read_only=True)
+    country = CountryField()
 
     class Meta:
         model = Contact

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from common.codes import CURRENCY_HELP, is_currency
 from common.errors import Conflict, field_error
 from common.models import OrgMismatch, Profile
 from deals.models import CLOSED_KINDS, Deal, Pipeline, Stage, StageKind
@@ -21,7 +21,6 @@ from records.fields import active_profiles_of
 from tenants.models import Org
 
 MAX_AMOUNT = Decimal(10) ** 12  # what Deal.amount (14 digits, 2 decimals) can hold
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 # --- Deals -------------------------------------------------------------------------------------------------
@@ -120,8 +119,8 @@ def _iso(value: Any) -> str | None:
 def _normalise(data: dict[str, Any]) -> None:
     if "currency" in data:
         currency = (data["currency"] or "").strip().upper()
-        if not _CURRENCY.match(currency):
-            raise field_error("currency", "invalid", "Use a three-letter ISO 4217 code such as EUR.")
+        if not is_currency(currency):
+            raise field_error("currency", "invalid", f"Not a known currency. {CURRENCY_HELP}")
         data["currency"] = currency
     if "amount" in data:
         try:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_choice_field
 from rest_framework import serializers
 
+from common.codes import CURRENCY_HELP, is_currency
 from contacts.models import Company, Contact
 from leads.models import Lead, LeadRating, LeadSource, LeadStatus, WebForm
 from properties.fields import ListingSummarySerializer, PropertyRelatedField
@@ -47,16 +47,12 @@ def _source_field(**kwargs: Any) -> NamedChoiceField:
     return NamedChoiceField(LeadSource.choices, enum_name="LeadSourceEnum", **kwargs)
 
 
-currency_code = RegexValidator(r"^[A-Za-z]{3}$", "A three-letter ISO 4217 code, such as EUR.", code="invalid")
-
-
 class CurrencyField(serializers.CharField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("validators", [currency_code])
-        super().__init__(**kwargs)
-
     def to_internal_value(self, data: Any) -> str:
-        return super().to_internal_value(data).upper()
+        code = super().to_internal_value(data).strip().upper()
+        if not is_currency(code):
+            raise serializers.ValidationError(f"Not a known currency. {CURRENCY_HELP}", code="invalid")
+        return code
 
 
 class LeadSerializer(RecordSerializer):

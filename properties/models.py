@@ -330,7 +330,9 @@ class PropertyContact(BaseModel):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["property", "contact", "role"], name="property_contact_role_unique"),
+            models.UniqueConstraint(
+                fields=["org", "property", "contact", "role"], name="property_contact_role_unique"
+            ),
             models.CheckConstraint(condition=Q(role__in=ContactRole.values), name="property_contact_role_valid"),
         ]
         indexes = [models.Index(fields=["contact", "created_at"], name="property_contact_by_contact")]

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from contacts.models import Company, Contact
 from properties.models import Amenity, PriceChange, Property, Space
-from records.fields import OrgProfileField, OrgScopedRelatedField
+from records.fields import CountryField, OrgProfileField, OrgScopedRelatedField
 from records.serializers import RECORD_FIELDS, RECORD_READ_ONLY, RecordSerializer
 
 
@@ -84,6 +84,7 @@ class PropertySerializer(RecordSerializer):
     owner_contact = KeptLinkRelatedField(Contact, required=False, allow_null=True)
     landlord_company = KeptLinkRelatedField(Company, required=False, allow_null=True)
     distance_km = serializers.SerializerMethodField(help_text="With `near`: the great-circle distance; else null.")
+    country = CountryField()
 
     class Meta:
         model = Property

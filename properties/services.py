@@ -25,7 +25,6 @@ member reads every listing (Property.members_read_all).
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +33,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from common.codes import CURRENCY_HELP, is_currency
 from common.errors import Conflict, NotFound, field_error
 from common.models import Profile
 from properties.models import (
@@ -66,7 +66,6 @@ CLOSED_NEEDS = {S.SOLD: (ListingType.SALE, ListingType.BOTH), S.LEASED: (Listing
 # Closed listings keep their listing agent when a member leaves: the history says who closed them.
 CLOSED_STATUSES = (S.SOLD, S.LEASED)
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 # Each stored area, with the unit it was given in and its square-metre twin.
 AREAS = (("floor_area", "area_unit", "floor_area_sqm"), ("lot_size", "lot_size_unit", "lot_size_sqm"))
 PRICED = (PricedField.ASKING_PRICE, PricedField.LEASE_RATE)
@@ -114,8 +113,8 @@ def _normalise(org: Org, record: Property | None, data: dict[str, Any]) -> None:
 
     if "currency" in data:
         currency = (data["currency"] or "").strip().upper()
-        if not _CURRENCY.match(currency):
-            raise field_error("currency", "invalid", "Use a three-letter ISO 4217 code such as EUR.")
+        if not is_currency(currency):
+            raise field_error("currency", "invalid", f"Not a known currency. {CURRENCY_HELP}")
         data["currency"] = currency
     if "reference" in data:
         reference = (data["reference"] or "").strip()

@@ -11,6 +11,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from common.codes import COUNTRY_HELP, is_country
 from common.models import Profile
 from records.visibility import visible_records
 from tenants.pipeline.context import org_request
@@ -79,3 +80,20 @@ class TagListField(serializers.ListField):
 
     def to_internal_value(self, data: Any) -> list[str]:
         return sorted({tag.strip().lower() for tag in super().to_internal_value(data) if tag.strip()})
+
+
+class CountryField(serializers.CharField):
+    """An ISO 3166-1 alpha-2 country code, any case in, upper case stored; blank for none."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("max_length", 2)
+        kwargs.setdefault("help_text", COUNTRY_HELP)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        code = super().to_internal_value(data).strip().upper()
+        if code and not is_country(code):
+            raise serializers.ValidationError(f"Not a known country. {COUNTRY_HELP}", code="invalid")
+        return code

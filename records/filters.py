@@ -10,9 +10,9 @@ from django import forms
 from django.db.models import Case as CaseWhen
 from django.db.models import IntegerField, QuerySet, Value, When
 from django_filters.fields import IsoDateTimeField
-from rest_framework.filters import OrderingFilter
 
 from common.dates import as_utc
+from common.ordering import StrictOrderingFilter, nulls_last
 
 
 class _UtcIsoDateTimeField(IsoDateTimeField):
@@ -60,7 +60,7 @@ class RecordFilterSet(django_filters.FilterSet):
         return queryset.filter(assigned_to__contains=[value])
 
 
-class RankedOrderingFilter(OrderingFilter):
+class RankedOrderingFilter(StrictOrderingFilter):
     """`?ordering=` where the view's `ordering_ranks` ({field: [values, lowest first]}) sorts a choice field
     by rank, and the primary key breaks ties so a row never shows up on two pages."""
 
@@ -78,7 +78,7 @@ class RankedOrderingFilter(OrderingFilter):
     def _ranked(term: str, ranks: dict[str, Sequence[str]]) -> Any:
         name = term.lstrip("-")
         if name not in ranks:
-            return term
+            return nulls_last(term)
         whens = [When(**{name: value}, then=Value(rank)) for rank, value in enumerate(ranks[name])]
         rank = CaseWhen(*whens, default=Value(len(whens)), output_field=IntegerField())
         return rank.desc() if term.startswith("-") else rank.asc()

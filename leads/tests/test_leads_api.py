@@ -77,21 +77,25 @@ def test_create_needs_a_name_an_email_or_a_company(cast: Cast) -> None:
         assert Lead.objects.count() == 0
 
 
-def test_value_must_not_be_negative_and_currency_is_a_three_letter_code(cast: Cast) -> None:
+def test_value_must_not_be_negative_and_currency_is_an_iso_4217_code(cast: Cast) -> None:
     client = client_for(cast.owner)
 
     negative = client.post(LEADS, {"first_name": "A", "estimated_value": "-1.00"}, format="json")
     bad_currency = client.post(LEADS, {"first_name": "A", "currency": "EU"}, format="json")
+    unknown_currency = client.post(LEADS, {"first_name": "A", "currency": "XYZ"}, format="json")
     lower = client.post(LEADS, {"first_name": "A", "estimated_value": "2500.50", "currency": "gbp"}, format="json")
 
     assert negative.status_code == 400
     assert negative.json()["fields"] == {
         "estimated_value": [{"code": "min_value", "detail": "Ensure this value is greater than or equal to 0."}]
     }
-    assert bad_currency.status_code == 400
-    assert bad_currency.json()["fields"] == {
-        "currency": [{"code": "invalid", "detail": "A three-letter ISO 4217 code, such as EUR."}]
-    }
+    for refused in (bad_currency, unknown_currency):
+        assert refused.status_code == 400
+        assert refused.json()["fields"] == {
+            "currency": [
+                {"code": "invalid", "detail": "Not a known currency. A three-letter ISO 4217 code, such as EUR."}
+            ]
+        }
     assert (lower.status_code, lower.json()["estimated_value"], lower.json()["currency"]) == (
         201,
         "2500.50",
@@ -502,8 +506,21 @@ def test_ordering_is_whitelisted(cast: Cast) -> None:
     by_unlisted = client.get(LEADS, {"ordering": "email"})
 
     assert [row["first_name"] for row in by_value] == ["B", "A"]
-    assert by_unlisted.status_code == 200
-    assert [row["first_name"] for row in by_unlisted.json()["results"]] == ["B", "A"]  # default: newest first
+    assert (by_unlisted.status_code, by_unlisted.json()["code"]) == (400, "invalid_choice")
+    assert by_unlisted.json()["fields"]["ordering"][0]["detail"].startswith("Cannot sort by email; sort by any of")
+
+
+def test_descending_and_ascending_sorts_put_records_without_a_value_last(cast: Cast) -> None:
+    _lead(cast, first_name="None")
+    _lead(cast, first_name="Low", estimated_value=Decimal("10"))
+    _lead(cast, first_name="High", estimated_value=Decimal("30"))
+    client = client_for(cast.owner)
+
+    down = client.get(LEADS, {"ordering": "-estimated_value"}).json()["results"]
+    up = client.get(LEADS, {"ordering": "estimated_value"}).json()["results"]
+
+    assert [row["first_name"] for row in down] == ["High", "Low", "None"]
+    assert [row["first_name"] for row in up] == ["Low", "High", "None"]
 
 
 def test_page_size_defaults_to_25_and_is_capped_at_100(cast: Cast) -> None:

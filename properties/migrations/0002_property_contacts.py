@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['created_at', 'id'],
                 'indexes': [models.Index(fields=['contact', 'created_at'], name='property_contact_by_contact')],
-                'constraints': [models.UniqueConstraint(fields=('property', 'contact', 'role'), name='property_contact_role_unique'), models.CheckConstraint(condition=models.Q(('role__in', ['owner', 'tenant', 'prospect', 'buyer'])), name='property_contact_role_valid')],
+                'constraints': [models.UniqueConstraint(fields=('org', 'property', 'contact', 'role'), name='property_contact_role_unique'), models.CheckConstraint(condition=models.Q(('role__in', ['owner', 'tenant', 'prospect', 'buyer'])), name='property_contact_role_valid')],
             },
         ),
     ]

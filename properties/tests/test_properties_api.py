@@ -18,6 +18,8 @@ from timeline.models import ActivityEntry
 
 pytestmark = pytest.mark.django_db
 
+UNKNOWN_CURRENCY = "Not a known currency. A three-letter ISO 4217 code, such as EUR."
+
 
 def _activity(listing_: Property) -> list[tuple[str, Any]]:
     with org_context(listing_.org):
@@ -116,7 +118,10 @@ def test_delete_archives_and_the_list_hides_it_until_restored(cast: Cast) -> Non
         ({"latitude": 10}, "longitude", "required", "Give both latitude and longitude, or neither."),
         ({"asking_price": "-1"}, "asking_price", "min_value", "Ensure this value is greater than or equal to 0."),
         ({"currency": "euro"}, "currency", "max_length", "Ensure this field has no more than 3 characters."),
-        ({"currency": "e1r"}, "currency", "invalid", "Use a three-letter ISO 4217 code such as EUR."),
+        ({"currency": "e1r"}, "currency", "invalid", UNKNOWN_CURRENCY),
+        ({"currency": "xyz"}, "currency", "invalid", UNKNOWN_CURRENCY),
+        ({"country": "ZZ"}, "country", "invalid",
+         "Not a known country. A two-letter ISO 3166-1 code, such as GB."),
         ({"cap_rate": "101"}, "cap_rate", "max_value", "Ensure this value is less than or equal to 100."),
         ({"amenities": ["parking", "sauna", "moat"]}, "amenities", "invalid_choice",
          'Unknown amenity "sauna", "moat"; use any of: parking, garage, elevator, air_conditioning, heating, gym, '

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 
+from common.codes import CURRENCY_HELP, is_currency
 from common.errors import field_error
 from common.models import Profile
 from tenants.audit import audit_record
@@ -39,8 +40,8 @@ def _validated_settings(changes: dict[str, Any]) -> dict[str, Any]:
         raise field_error("timezone", "invalid_choice", "Not a known IANA time zone (e.g. Europe/London).")
     if "currency" in clean:
         clean["currency"] = str(clean["currency"]).upper()
-        if len(clean["currency"]) != 3 or not clean["currency"].isalpha():
-            raise field_error("currency", "invalid", "Use a three-letter ISO 4217 code (e.g. USD, EUR).")
+        if not is_currency(clean["currency"]):
+            raise field_error("currency", "invalid", f"Not a known currency. {CURRENCY_HELP}")
     if "date_format" in clean and clean["date_format"] not in DATE_FORMATS:
         raise field_error("date_format", "invalid_choice", f"Choose one of {', '.join(DATE_FORMATS)}.")
     if "language" in clean and clean["language"] not in settings.AI_LANGUAGES:
