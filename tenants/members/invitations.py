@@ -55,6 +55,24 @@ def invitations_of(org: Org):  # type: ignore[no-untyped-def]
     return Invitation.objects.filter(org=org).select_related("invited_by__user").order_by("-created_at")
 
 
+INVITATION_STATUSES = ("pending", "accepted", "revoked", "expired", "all")
+
+
+def invitations_in_status(org: Org, status: str):  # type: ignore[no-untyped-def]
+    """The org's invitations in one status (as the list shows it), or all of them."""
+    now = timezone.now()
+    queryset = invitations_of(org)
+    open_: dict[str, Any] = {"accepted_at__isnull": True, "revoked_at__isnull": True}
+    by_status: dict[str, dict[str, Any]] = {
+        "pending": {**open_, "expires_at__gt": now},
+        "accepted": {"accepted_at__isnull": False},
+        "revoked": {"accepted_at__isnull": True, "revoked_at__isnull": False},
+        "expired": {**open_, "expires_at__lte": now},
+        "all": {},
+    }
+    return queryset.filter(**by_status[status])
+
+
 def _invitation_for(org: Org, invitation_id: Any, *, for_update: bool = False) -> Invitation:
     queryset = Invitation.objects.filter(org=org, pk=invitation_id).select_related("org")
     if for_update:

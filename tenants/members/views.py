@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.access import ADMINS
+from common.errors import field_error
 from common.models import Profile, Role
 from common.throttling import Limit, client_ip, enforce, hashed_key
 from common.validation import validated
@@ -61,6 +61,16 @@ class LeaveView(OrgViewMixin, APIView):
 # --- Members ----------------------------------------------------------------------------------------------------
 
 
+def _choice_param(request: Request, name: str, choices: Any) -> str | None:
+    """A query parameter that must be one of `choices`: absent is None, anything else a 400 naming them."""
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    if value not in choices:
+        raise field_error(name, "invalid_choice", f"{value!r} is not one of: {', '.join(choices)}.")
+    return value
+
+
 class MemberListView(OrgViewMixin, ListAPIView):
     queryset = Profile.objects.none()  # for the schema generator; get_queryset scopes to the org
     serializer_class = s.MemberSerializer
@@ -83,9 +93,9 @@ class MemberListView(OrgViewMixin, ListAPIView):
         queryset = selectors.members_of(self.org, include_removed=include_removed)
         if term := request.query_params.get("search", "").strip():
             queryset = selectors.members_search(queryset, term)
-        if role := request.query_params.get("role"):
+        if role := _choice_param(request, "role", Role.values):
             queryset = queryset.filter(role=role)
-        if (is_active := request.query_params.get("is_active")) in ("true", "false"):
+        if (is_active := _choice_param(request, "is_active", ("true", "false"))) is not None:
             queryset = queryset.filter(is_active=is_active == "true")
         return queryset
 
@@ -140,16 +150,19 @@ class InvitationListView(OrgViewMixin, ListAPIView):
     queryset = Invitation.objects.none()  # for the schema generator; get_queryset scopes to the org
     serializer_class = s.InvitationSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("status", str, enum=["pending", "all"])])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status", str, enum=list(invitations.INVITATION_STATUSES), description="Default: pending."
+            )
+        ]
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
-        queryset = invitations.invitations_of(self.org)
-        if self.request.query_params.get("status", "pending") == "pending":
-            now = timezone.now()
-            queryset = queryset.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
-        return queryset
+        wanted = _choice_param(self.request, "status", invitations.INVITATION_STATUSES) or "pending"
+        return invitations.invitations_in_status(self.org, wanted)
 
     @extend_schema(request=s.InvitationCreateSerializer, responses={201: s.InvitationSerializer})
     def post(self, request: Request) -> Response:

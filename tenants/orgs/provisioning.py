@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
+from anyascii import anyascii
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils.text import slugify
@@ -30,7 +31,7 @@ SLUG_ATTEMPTS = 3
 
 
 def unique_slug(name: str) -> str:
-    base = slugify(name)[:50].strip("-") or "org"
+    base = slugify(anyascii(name))[:50].strip("-") or "org"
     slug = base
     while Org.objects.filter(slug=slug).exists():
         slug = f"{base}-{secrets.token_hex(3)}"

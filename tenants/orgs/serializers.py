@@ -47,6 +47,12 @@ class OrgDetailSerializer(serializers.ModelSerializer):
 
 class OrgSettingsSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
+    slug = serializers.CharField(
+        max_length=100,
+        required=False,
+        help_text="The org's address in the `org` header and public URLs; any script, transliterated. Links "
+        "with the old slug stop working.",
+    )
     timezone = serializers.CharField(max_length=64, required=False)
     currency = serializers.CharField(max_length=3, required=False)
     date_format = serializers.ChoiceField(choices=DATE_FORMATS, required=False)

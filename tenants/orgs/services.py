@@ -6,19 +6,23 @@ import zoneinfo
 from typing import Any
 from urllib.parse import urlsplit
 
+from anyascii import anyascii
 from django.conf import settings
 from django.db import transaction
+from django.utils.text import slugify
 
 from common.codes import CURRENCY_HELP, is_currency
-from common.errors import field_error
+from common.errors import Conflict, field_error
 from common.models import Profile
 from tenants.audit import audit_record
 from tenants.models import Org
 
 DATE_FORMATS = ("YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY")
 _SETTINGS_FIELDS = (
-    "name", "timezone", "currency", "date_format", "requires_two_factor", "language", "public_origins",
+    "name", "slug", "timezone", "currency", "date_format", "requires_two_factor", "language", "public_origins",
 )  # fmt: skip
+# Names of routes and machinery an org slug must never take.
+RESERVED_SLUGS = frozenset({"template", "public", "admin", "api", "platform", "www"})
 
 
 def org_lock(org: Org) -> Org:
@@ -30,8 +34,26 @@ def org_lock(org: Org) -> Org:
 # --- Settings -------------------------------------------------------------------------------------------------
 
 
-def _validated_settings(changes: dict[str, Any]) -> dict[str, Any]:
+def slug_of(text: str) -> str:
+    """A URL slug from any script: "東京不動産" becomes "dongjingbudongchan", "Zoë & Co" "zoe-co"."""
+    return slugify(anyascii(str(text)))[:63].strip("-")
+
+
+def _validated_slug(org: Org, value: Any) -> str:
+    slug = slug_of(value)
+    if not slug:
+        raise field_error("slug", "invalid", "A slug needs at least one letter or digit.")
+    if slug in RESERVED_SLUGS:
+        raise field_error("slug", "reserved", f"{slug!r} is reserved; choose another.")
+    if Org.objects.filter(slug=slug).exclude(pk=org.pk).exists():
+        raise field_error("slug", "unique", f"{slug!r} is taken; choose another.")
+    return slug
+
+
+def _validated_settings(org: Org, changes: dict[str, Any]) -> dict[str, Any]:
     clean = {key: value for key, value in changes.items() if key in _SETTINGS_FIELDS}
+    if "slug" in clean:
+        clean["slug"] = _validated_slug(org, clean["slug"])
     if "name" in clean:
         clean["name"] = str(clean["name"]).strip()
         if not clean["name"]:
@@ -71,7 +93,13 @@ def _origins(values: list[str]) -> list[str]:
 @transaction.atomic
 def org_settings_update(*, org: Org, actor: Profile, changes: dict[str, Any], ip: str | None = None) -> Org:
     locked = org_lock(org)
-    clean = _validated_settings(changes)
+    clean = _validated_settings(locked, changes)
+    if clean.get("requires_two_factor") and not locked.requires_two_factor and not actor.user.has_two_factor:
+        # Turning it on without 2FA of one's own would lock the admin out of the route that turns it off.
+        raise Conflict(
+            "Enrol in two-factor authentication yourself before requiring it of everyone.",
+            code="two_factor_not_enrolled",
+        )
     diff = {key: [getattr(locked, key), value] for key, value in clean.items() if getattr(locked, key) != value}
     for key, (_, value) in diff.items():
         setattr(locked, key, value)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from common.models import User
 from tenants.models import AuditEvent
 from tenants.testing.fixtures import Cast, client_for
 from tenants.testing.queries import assert_flat_query_count
@@ -28,6 +30,7 @@ def _rows(body: dict) -> list[tuple[str, str, str, str, str | None]]:
 
 
 def test_the_log_records_who_did_what_to_whom_and_from_where_newest_first(cast: Cast) -> None:
+    User.objects.filter(pk=cast.owner.user_id).update(two_factor_enabled_at=timezone.now())
     admin = _from_ip(client_for(cast.admin))
     owner = _from_ip(client_for(cast.owner))
     invited = admin.post("/api/org/invitations/", {"email": "sam@alpha.test", "role": "member"}, format="json")

@@ -195,3 +195,23 @@ def test_invitations_of_another_org_are_404(cast: Cast, invited) -> None:
 
     assert response.status_code == 404
     assert Invitation.objects.get(pk=invitation_id).revoked_at is None
+
+
+def test_the_status_filter_lists_each_kind_of_invitation_and_refuses_unknown_ones(cast: Cast) -> None:
+    for email in ("pending@example.test", "accepted@example.test", "revoked@example.test", "expired@example.test"):
+        _invite(cast, email=email)
+    now = timezone.now()
+    Invitation.objects.filter(email="accepted@example.test").update(accepted_at=now)
+    Invitation.objects.filter(email="revoked@example.test").update(revoked_at=now)
+    Invitation.objects.filter(email="expired@example.test").update(expires_at=now - timedelta(days=1))
+    client = client_for(cast.owner)
+
+    def emails(**params: str) -> list[str]:
+        return sorted(row["email"] for row in client.get(INVITATIONS, params).json()["results"])
+
+    assert emails() == emails(status="pending") == ["pending@example.test"]
+    for status in ("accepted", "revoked", "expired"):
+        assert emails(status=status) == [f"{status}@example.test"], status
+    assert len(emails(status="all")) == 4
+    refused = client.get(INVITATIONS, {"status": "lost"})
+    assert (refused.status_code, refused.json()["fields"]["status"][0]["code"]) == (400, "invalid_choice")

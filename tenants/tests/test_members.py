@@ -236,3 +236,14 @@ def test_two_owners_demoting_each_other_never_leave_the_org_without_an_owner(cas
     assert second.status_code == 409
     assert second.json()["code"] == "last_owner"
     assert Profile.objects.filter(org=cast.org_a, role=Role.OWNER, is_active=True).count() == 1
+
+
+def test_member_filters_take_known_values_only(cast: Cast) -> None:
+    client = client_for(cast.owner)
+
+    viewers = client.get(MEMBERS, {"role": "viewer"}).json()["results"]
+
+    assert [row["role"] for row in viewers] == ["viewer"]
+    for params in ({"role": "emperor"}, {"is_active": "maybe"}):
+        refused = client.get(MEMBERS, params)
+        assert (refused.status_code, refused.json()["code"]) == (400, "invalid_choice"), params

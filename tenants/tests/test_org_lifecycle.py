@@ -79,6 +79,7 @@ def test_manager_cannot_change_settings(cast: Cast) -> None:
 def test_requiring_two_factor_is_audited_and_blocks_members_without_it(
     cast: Cast, django_capture_on_commit_callbacks
 ) -> None:
+    User.objects.filter(pk=cast.owner.user_id).update(two_factor_enabled_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(cast.owner).patch(ORG, {"requires_two_factor": True}, format="json")
 
@@ -276,3 +277,36 @@ def test_a_bad_language_or_origin_is_a_400_and_changes_nothing(cast: Cast, body:
     assert response.json()["fields"].keys() == body.keys()
     org = Org.objects.get(pk=cast.org_a.pk)
     assert (org.language, org.public_origins) == ("en", [])
+
+
+def test_an_admin_without_two_factor_cannot_require_it_and_lock_themselves_out(cast: Cast) -> None:
+    response = client_for(cast.admin).patch(ORG, {"requires_two_factor": True, "name": "Locked"}, format="json")
+
+    assert (response.status_code, response.json()["code"]) == (409, "two_factor_not_enrolled")
+    org = Org.objects.get(pk=cast.org_a.pk)
+    assert (org.requires_two_factor, org.name) == (False, "Alpha Realty")
+    assert client_for(cast.admin).get("/api/auth/2fa/").status_code == 200  # enrolment stays reachable
+
+
+def test_the_slug_can_change_is_transliterated_and_stays_unique(cast: Cast) -> None:
+    client = client_for(cast.owner)
+
+    renamed = client.patch(ORG, {"slug": "Agence Zoë Côte"}, format="json")
+    taken = client.patch(ORG, {"slug": "bravo"}, format="json")
+    reserved = client.patch(ORG, {"slug": "API"}, format="json")
+    empty = client.patch(ORG, {"slug": "!!!"}, format="json")
+
+    assert (renamed.status_code, renamed.json()["slug"]) == (200, "agence-zoe-cote")
+    assert [r.json()["fields"]["slug"][0]["code"] for r in (taken, reserved, empty)] == [
+        "unique",
+        "reserved",
+        "invalid",
+    ]
+    assert client_for(cast.owner, org="agence-zoe-cote").get(ORG).status_code == 200
+    assert client_for(cast.owner, org="alpha").get(ORG).status_code == 404
+
+
+def test_a_name_in_another_script_gets_a_readable_slug() -> None:
+    from tenants.orgs.provisioning import unique_slug
+
+    assert unique_slug("東京不動産") == "dongjingbudongchan"
