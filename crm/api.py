@@ -17,5 +17,7 @@ urlpatterns = [
     *record_router.urls,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path(
+        "redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="crm/redoc.html"), name="redoc"
+    ),
 ]
