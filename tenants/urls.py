@@ -70,6 +70,11 @@ urlpatterns = [
     path("platform/orgs/", platform.PlatformOrgListView.as_view(), name="platform-orgs"),
     path("platform/orgs/<uuid:org_id>/", platform.PlatformOrgDetailView.as_view(), name="platform-org-detail"),
     path(
+        "platform/orgs/<uuid:org_id>/members/",
+        platform.PlatformOrgMembersView.as_view(),
+        name="platform-org-members",
+    ),
+    path(
         "platform/orgs/<uuid:org_id>/suspend/",
         platform.PlatformOrgSuspendView.as_view(),
         name="platform-org-suspend",
@@ -160,6 +165,7 @@ ROUTES = {
     "auth-login-2fa": RouteAccess(Scope.PUBLIC, {"POST": ANYONE}, reason="the challenge in the body is the proof"),
     "platform-orgs": _PLATFORM_READ,
     "platform-org-detail": RouteAccess(Scope.PLATFORM, {"GET": SIGNED_IN, "PATCH": SIGNED_IN}),
+    "platform-org-members": _PLATFORM_READ,
     "platform-org-suspend": _PLATFORM_WRITE,
     "platform-org-reactivate": _PLATFORM_WRITE,
     "platform-org-delete": _PLATFORM_WRITE,

@@ -11,12 +11,14 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Count, F, Q, QuerySet
+from django.utils.text import slugify
 from django_tenants.postgresql_backend.base import is_valid_schema_name
 from django_tenants.utils import quote_schema_name
 
 from common.errors import NotFound
 from common.models import BaseModel, Profile, User
-from tenants.models import Org, OrgStatus, PlatformAuditEvent
+from tenants.members.selectors import members_of
+from tenants.models import AuditEvent, Org, OrgStatus, PlatformAuditEvent
 
 CUSTOMER_STATUSES = (OrgStatus.ACTIVE, OrgStatus.SUSPENDED, OrgStatus.DELETING)
 
@@ -52,6 +54,19 @@ def platform_orgs(*, search: str = "", statuses: Sequence[str] = (), ordering: s
     return _with_member_count(queryset).order_by(order, "id")
 
 
+def platform_org_members(*, org: Org) -> QuerySet[Profile]:
+    """Everyone who belongs or belonged to the org (removed members last), by email: whom a platform admin can
+    look up and impersonate."""
+    return members_of(org, include_removed=True).order_by(
+        F("removed_at").asc(nulls_first=True), "user__email", "id"
+    )
+
+
+def platform_org_recent_audit(*, org: Org, limit: int = 20) -> list[Any]:
+    """The org's latest audit entries (its own log), newest first."""
+    return list(AuditEvent.objects.filter(org_id=org.pk).order_by("-created_at", "-id")[:limit])
+
+
 def platform_org_get(*, org_id: Any) -> Org:
     org_pk = uuid_or_none(org_id)
     org = (
@@ -77,8 +92,14 @@ def record_models() -> list[type[models.Model]]:
     return sorted(found, key=lambda model: (model._meta.app_label, model._meta.model_name))
 
 
+def count_name(model: type[models.Model]) -> str:
+    """How a table is named in record counts: its plural, readable and stable ("activity_entries")."""
+    return slugify(str(model._meta.verbose_name_plural)).replace("-", "_")
+
+
 def org_record_counts(orgs: Iterable[Org]) -> dict[Any, CountsByModule]:
-    """`{org id: {app label: {model name: rows}}}` for a page of orgs, in two queries whatever the page size.
+    """`{org id: {app label: {records: rows}}}` for a page of orgs (e.g. `{"contacts": {"contacts": 3,
+    "companies": 1}}`), in two queries whatever the page size.
 
     The first finds which of the tables exist (a schema a migration has not reached yet, or a broken one, must
     not turn the whole page into an error); the second counts all of them in one UNION ALL. Schema names come
@@ -104,8 +125,8 @@ def org_record_counts(orgs: Iterable[Org]) -> dict[Any, CountsByModule]:
         for schema, table in existing:
             source = f"{quote_schema_name(schema)}.{connection.ops.quote_name(table)}"
             arms.append(f"SELECT %s, %s, %s, count(*) FROM {source}")  # noqa: S608 - quoted identifiers only
-            meta = by_table[table]._meta
-            params += [schema, meta.app_label, meta.model_name]
+            model = by_table[table]
+            params += [schema, model._meta.app_label, count_name(model)]
         cursor.execute(" UNION ALL ".join(arms), params)
         for schema, app_label, model_name, rows in cursor.fetchall():
             counts[by_schema[schema]].setdefault(app_label, {})[model_name] = rows

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from common.models import Profile, User
 from tenants.members.serializers import MemberSerializer
 from tenants.models import Org, PlatformAuditEvent
-from tenants.orgs.serializers import OrgSerializer
+from tenants.orgs.serializers import AuditEventSerializer, OrgSerializer
 
 
 class PlatformOrgSerializer(serializers.ModelSerializer):
@@ -17,7 +17,8 @@ class PlatformOrgSerializer(serializers.ModelSerializer):
     record_counts = serializers.DictField(
         child=serializers.DictField(child=serializers.IntegerField()),
         read_only=True,
-        help_text="Rows per tenant module and model: {app label: {model name: count}}.",
+        help_text='Rows per tenant module and table: {app label: {records: count}}, e.g. {"contacts": '
+        '{"contacts": 3, "companies": 1}}.',
     )
 
     class Meta:
@@ -41,9 +42,14 @@ class PlatformOrgDetailSerializer(PlatformOrgSerializer):
         fields = [
             *PlatformOrgSerializer.Meta.fields, "schema_name", "timezone", "currency", "requires_two_factor",
             "language", "ai_monthly_token_quota", "deletion_requested_at", "deletion_requested_by",
-            "deletion_requested_by_email", "updated_at",
+            "deletion_requested_by_email", "updated_at", "members", "recent_activity",
         ]  # fmt: skip
         read_only_fields = fields
+
+    members = MemberSerializer(
+        many=True, read_only=True, help_text="The first 50 members, removed ones last; all of them at /members/."
+    )
+    recent_activity = AuditEventSerializer(many=True, read_only=True, help_text="The org's last 20 audit entries.")
 
 
 class PlatformOrgChangeSerializer(serializers.Serializer):

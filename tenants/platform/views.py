@@ -17,9 +17,10 @@ from rest_framework.views import APIView
 
 from common.dates import moment_param
 from common.errors import field_error
-from common.models import User
+from common.models import Profile, User
 from common.throttling import client_ip
 from common.validation import validated
+from tenants.members.serializers import MemberSerializer
 from tenants.models import Org, OrgStatus, PlatformAuditEvent
 from tenants.orgs.serializers import ConfirmDeletionSerializer
 from tenants.pipeline.authentication import signed_in_user
@@ -79,9 +80,14 @@ def _search_param(request: Request) -> str:
 # --- Orgs -------------------------------------------------------------------------------------------------------
 
 
+MEMBERS_ON_DETAIL = 50
+
+
 def _org_detail_body(org_id: Any) -> dict[str, Any]:
     org = selectors.platform_org_get(org_id=org_id)
     org.record_counts = selectors.org_record_counts([org])[org.pk]
+    org.members = list(selectors.platform_org_members(org=org)[:MEMBERS_ON_DETAIL])
+    org.recent_activity = selectors.platform_org_recent_audit(org=org)
     return s.PlatformOrgDetailSerializer(org).data
 
 
@@ -135,6 +141,17 @@ class PlatformOrgDetailView(APIView):
         quota = validated(s.PlatformOrgChangeSerializer, request.data)["ai_monthly_token_quota"]
         services.org_ai_quota_set(actor=signed_in_user(request), org_id=org_id, quota=quota, ip=client_ip(request))
         return Response(_org_detail_body(org_id))
+
+
+class PlatformOrgMembersView(ListAPIView):
+    """Everyone in one org, removed members last: whom to look at, and whom to impersonate."""
+
+    queryset = Profile.objects.none()  # for the schema generator; get_queryset builds the real one
+    serializer_class = MemberSerializer
+
+    def get_queryset(self) -> Any:
+        org = selectors.platform_org_get(org_id=self.kwargs["org_id"])
+        return selectors.platform_org_members(org=org)
 
 
 class PlatformOrgSuspendView(APIView):

@@ -48,7 +48,11 @@ def _user(is_active: bool) -> Any:
 
 PLATFORM_SPECS = {
     "api:platform-orgs": {"GET": Call()},
-    "api:platform-org-detail": {"GET": Call(kwargs=_org_a)},
+    "api:platform-org-detail": {
+        "GET": Call(kwargs=_org_a),
+        "PATCH": Call(kwargs=_org_a, body={"ai_monthly_token_quota": 1000}),
+    },
+    "api:platform-org-members": {"GET": Call(kwargs=_org_a)},
     "api:platform-org-suspend": {"POST": Call(kwargs=_org_a, body={"reason": "matrix"})},
     "api:platform-org-reactivate": {"POST": Call(setup=_suspended_org_a, kwargs=_org_a)},
     "api:platform-org-delete": {"POST": Call(status=202, kwargs=_org_a, body={"confirm": "alpha"})},

@@ -21,7 +21,7 @@ from common.models import Profile, Role, User
 from tenants.mail import email_send
 from tenants.models import AuditEvent, Org, OrgStatus, PlatformAuditEvent, schema_name_for
 from tenants.orgs.provisioning import org_create
-from tenants.platform.selectors import org_record_counts, record_models
+from tenants.platform.selectors import count_name, org_record_counts, record_models
 from tenants.platform.services import impersonation_token_for
 from tenants.testing.fixtures import PASSWORD, Cast, client_for
 from tenants.testing.queries import assert_flat_query_count
@@ -57,7 +57,8 @@ def _only_activity(counts: dict[str, dict[str, int]], activity: int) -> bool:
     """Every module counted is a tenant app, with `activity` activity entries and every other table empty."""
     apps = {model._meta.app_label for model in record_models()}
     rows = {f"{app}.{model}": n for app, models in counts.items() for model, n in models.items()}
-    return set(counts) <= apps and rows.pop("timeline.activityentry") == activity and not any(rows.values())
+    entries = rows.pop(f"timeline.{count_name(ActivityEntry)}")
+    return set(counts) <= apps and entries == activity and not any(rows.values())
 
 
 def _activity(org: Org, how_many: int) -> None:
@@ -86,7 +87,8 @@ def _route_calls(cast: Cast) -> list[tuple[str, str, dict[str, Any]]]:
     org = {"org_id": cast.org_a.pk}
     user = {"user_id": cast.member.user.pk}
     kwargs = {
-        "platform-org-detail": org, "platform-org-suspend": org, "platform-org-reactivate": org,
+        "platform-org-detail": org, "platform-org-members": org, "platform-org-suspend": org,
+        "platform-org-reactivate": org,
         "platform-org-delete": org, "platform-org-delete-cancel": org, "platform-org-impersonate": org,
         "platform-user-detail": user, "platform-user-deactivate": user, "platform-user-reactivate": user,
     }  # fmt: skip
@@ -98,7 +100,7 @@ def _route_calls(cast: Cast) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def test_every_platform_route_is_platform_scoped_for_signed_in_platform_admins_only() -> None:
-    assert len(PLATFORM_ROUTES) == 12
+    assert len(PLATFORM_ROUTES) == 13
     for name, access in PLATFORM_ROUTES.items():
         assert access.scope == Scope.PLATFORM, name
         assert set(access.methods.values()) == {Audience.AUTHENTICATED}, name
@@ -270,7 +272,7 @@ def test_org_list_costs_the_same_queries_for_one_org_and_fifty(cast: Cast) -> No
     results = client.get(ORGS, {"search": "budget", "page_size": 100}).json()["results"]
     assert len(results) == 50
     assert _only_activity(results[0]["record_counts"], activity=2)
-    assert {str(o["record_counts"]) for o in results[1:]} == {"{'timeline': {'activityentry': 1}}"}
+    assert {str(o["record_counts"]) for o in results[1:]} == {str({"timeline": {count_name(ActivityEntry): 1}})}
     assert [o["member_count"] for o in results] == [0] + [1] * 49
     # user, count, page, the tables that exist, and the one UNION ALL of every count on the page
     assert queries <= 5
@@ -285,7 +287,7 @@ def test_record_counts_skip_tables_a_schema_does_not_have_and_names_that_are_not
     assert set(counts) == {cast.org_b.pk, ghost.pk, hostile.pk}
     assert (counts[ghost.pk], counts[hostile.pk]) == ({}, {})
     assert _only_activity(counts[cast.org_b.pk], activity=0)
-    assert counts[cast.org_b.pk]["contacts"] == {"company": 0, "contact": 0}
+    assert counts[cast.org_b.pk]["contacts"] == {"companies": 0, "contacts": 0}
     assert User.objects.exists()
 
 
@@ -314,7 +316,27 @@ def test_org_detail_shows_settings_deletion_and_counts(cast: Cast) -> None:
         "deletion_requested_by": None,
         "deletion_requested_by_email": None,
         "updated_at": _iso(org.updated_at),
+        "members": response.json()["members"],
+        "recent_activity": response.json()["recent_activity"],
     }
+    assert [m["email"] for m in response.json()["members"]] == sorted(
+        f"{name}@alpha.test" for name in ("owner", "admin", "manager", "member", "viewer")
+    )
+
+
+def test_org_detail_shows_recent_audit_entries_and_the_members_route_lists_everyone(cast: Cast) -> None:
+    client_for(cast.owner).patch("/api/org/", {"currency": "EUR"}, format="json")
+    client_for(cast.owner).post(f"/api/org/members/{cast.viewer.pk}/remove/", {}, format="json")
+
+    detail = _admin(cast).get(_org_url(cast.org_a)).json()
+    members = _admin(cast).get(_org_url(cast.org_a, "members")).json()
+
+    assert {entry["action"] for entry in detail["recent_activity"]} >= {"settings_changed", "member_removed"}
+    assert members["count"] == 5
+    assert members["results"][-1]["email"] == "viewer@alpha.test"  # removed members come last
+    assert members["results"][-1]["is_removed"] is True
+    other = _admin(cast).get(f"{ORGS}{cast.outsider.pk}/members/")
+    assert (other.status_code, other.json()) == (404, NOT_FOUND)
 
 
 def test_org_detail_of_an_unknown_org_is_404(cast: Cast) -> None:
