@@ -91,15 +91,13 @@ def case_update(
 
 
 def reassign_open_records(org: Org, from_profile: Profile, to_profile: Profile) -> int:
-    """For member removal: hand the member's unfinished cases to another member (finished ones keep their
-    history as it was)."""
+    """For member removal: hand the member's unfinished cases (assigned to them, or theirs with nobody assigned)
+    to another member (finished ones keep their history as it was)."""
     moved = 0
     with transaction.atomic():
-        open_cases = Case.objects.for_org(org).filter(
-            archived_at__isnull=True, assigned_to__contains=[from_profile.pk]
-        )
+        open_cases = Case.objects.for_org(org).filter(records.held_by(from_profile), archived_at__isnull=True)
         for case in open_cases.exclude(status__in=FINISHED_STATUSES).select_for_update():
-            assignees = [to_profile.pk if pk == from_profile.pk else pk for pk in case.assigned_to]
-            records.apply_changes(case, to_profile, {"assigned_to": list(dict.fromkeys(assignees))})
+            assignees = records.assignees_handed_over(case.assigned_to, from_profile, to_profile)
+            records.apply_changes(case, to_profile, {"assigned_to": assignees})
             moved += 1
     return moved

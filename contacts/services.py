@@ -200,13 +200,12 @@ def company_merge(*, org: Org, actor: Profile, keep_id: Any, merge_id: uuid.UUID
 
 
 def reassign_open_records(org: Org, from_profile: Profile, to_profile: Profile) -> int:
-    """For member removal: hand the member's assignments on contacts and companies to another member."""
+    """For member removal: hand the member's contacts and companies (assigned to them, or theirs with nobody
+    assigned) to another member."""
     moved = 0
     for model in (Contact, Company):
-        for record in model.objects.for_org(org).filter(
-            archived_at__isnull=True, assigned_to__contains=[from_profile.pk]
-        ):
-            assignees = [to_profile.pk if pk == from_profile.pk else pk for pk in record.assigned_to]
-            records.apply_changes(record, to_profile, {"assigned_to": list(dict.fromkeys(assignees))})
+        for record in model.objects.for_org(org).filter(records.held_by(from_profile), archived_at__isnull=True):
+            assignees = records.assignees_handed_over(record.assigned_to, from_profile, to_profile)
+            records.apply_changes(record, to_profile, {"assigned_to": assignees})
             moved += 1
     return moved

@@ -257,7 +257,7 @@ def reassign_open_deals(org: Org, from_profile: Profile, to_profile: Profile) ->
     deals = (
         Deal.objects.for_org(org)
         .filter(archived_at__isnull=True, stage__kind=StageKind.OPEN)
-        .filter(Q(owner=from_profile) | Q(assigned_to__contains=[from_profile.pk]))
+        .filter(Q(owner=from_profile) | records.held_by(from_profile))
         .select_for_update(of=("self",))
         .order_by("id")
     )
@@ -265,7 +265,7 @@ def reassign_open_deals(org: Org, from_profile: Profile, to_profile: Profile) ->
         data: dict[str, Any] = {}
         if deal.owner_id == from_profile.pk:
             data["owner_id"] = to_profile.pk
-        data["assigned_to"] = [to_profile.pk if pk == from_profile.pk else pk for pk in deal.assigned_to]
+        data["assigned_to"] = records.assignees_handed_over(deal.assigned_to, from_profile, to_profile)
         records.holder_keeps_a_seat(deal, data, "owner_id")
         records.apply_changes(deal, to_profile, data)
         moved += 1

@@ -432,14 +432,15 @@ def _receive_new(intake: Intake, data: dict[str, Any]) -> Lead:
 
 
 def reassign_open_records(org: Org, from_profile: Profile, to_profile: Profile) -> int:
-    """For member removal: hand the member's open leads, and the web forms that assign to them, to another."""
+    """For member removal: hand the member's open leads (assigned to them, or theirs with nobody assigned), and
+    the web forms that assign to them, to another."""
     moved = 0
     open_leads = Lead.objects.for_org(org).filter(
-        archived_at__isnull=True, status__in=OPEN_STATUSES, assigned_to__contains=[from_profile.pk]
+        records.held_by(from_profile), archived_at__isnull=True, status__in=OPEN_STATUSES
     )
     for lead in open_leads:
-        assignees = [to_profile.pk if pk == from_profile.pk else pk for pk in lead.assigned_to]
-        records.apply_changes(lead, to_profile, {"assigned_to": list(dict.fromkeys(assignees))})
+        assignees = records.assignees_handed_over(lead.assigned_to, from_profile, to_profile)
+        records.apply_changes(lead, to_profile, {"assigned_to": assignees})
         moved += 1
     moved += (
         WebForm.objects.for_org(org)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from django.db import transaction
-from django.db.models import Field, Model
+from django.db.models import Field, Model, Q
 from django.utils import timezone
 from rest_framework import status
 
@@ -94,6 +94,19 @@ def _field_value(record: Model, name: str) -> Any:
     if isinstance(field_, Field) and field_.is_relation:
         return getattr(record, field_.attname)
     return getattr(record, name)
+
+
+def held_by(member: Profile) -> Q:
+    """The records a member holds: assigned to them, or made by them with nobody assigned. Member removal hands
+    both over; an unassigned record left with a removed creator would be seen by no member at all."""
+    return Q(assigned_to__contains=[member.pk]) | Q(assigned_to__len=0, created_by=member)
+
+
+def assignees_handed_over(assigned_to: list[Any], from_profile: Profile, to_profile: Profile) -> list[Any]:
+    """The assignees with `from_profile` replaced by `to_profile` (who alone takes an unassigned record), each
+    once, in order."""
+    handed = [to_profile.pk if pk == from_profile.pk else pk for pk in assigned_to] or [to_profile.pk]
+    return list(dict.fromkeys(handed))
 
 
 def holder_keeps_a_seat(record: RecordModel | None, data: dict[str, Any], holder: str) -> None:

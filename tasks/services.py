@@ -17,7 +17,6 @@ import zoneinfo
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from common import registry
@@ -99,13 +98,12 @@ def reassign_open_records(org: Org, from_profile: Profile, to_profile: Profile) 
     were."""
     moved = 0
     with transaction.atomic():
-        theirs = Q(assigned_to__contains=[from_profile.pk]) | Q(assigned_to__len=0, created_by=from_profile)
-        open_tasks = Task.objects.for_org(org).filter(theirs, archived_at__isnull=True, status__in=OPEN_STATUSES)
+        open_tasks = Task.objects.for_org(org).filter(
+            records.held_by(from_profile), archived_at__isnull=True, status__in=OPEN_STATUSES
+        )
         for task in open_tasks.select_for_update():
-            assignees = [to_profile.pk if pk == from_profile.pk else pk for pk in task.assigned_to] or [
-                to_profile.pk
-            ]
-            records.apply_changes(task, to_profile, {"assigned_to": list(dict.fromkeys(assignees))})
+            assignees = records.assignees_handed_over(task.assigned_to, from_profile, to_profile)
+            records.apply_changes(task, to_profile, {"assigned_to": assignees})
             moved += 1
     return moved
 
