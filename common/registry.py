@@ -13,6 +13,8 @@ the one AppConfig class an apps.py defines, and an imported one would count twic
 - `reference_mover`: `mover(*, org, actor, gone, kept) -> int`, run when a contact or company is merged: it
   points the module's links to the merged record at the kept one and says how many records moved.
 - `demo_seeder`: `seed(ctx) -> {what: count}`, run by `seed_demo` in INSTALLED_APPS order.
+- `comment_listener`: `listener(*, org, actor, target, comment) -> None`, run by the timeline inside the
+  transaction of every new comment (or reply) on one of the module's own record types.
 - `provides`: kernel ports this module fills, by port name (see records.ports).
 
 Callables are dotted paths, imported on first use: an AppConfig is loaded before the models are.
@@ -57,6 +59,7 @@ class ModuleConfig(AppConfig):
     reassign: ClassVar[str | None] = None
     reference_mover: ClassVar[str | None] = None
     demo_seeder: ClassVar[str | None] = None
+    comment_listener: ClassVar[str | None] = None
     provides: ClassVar[Mapping[str, str]] = {}
 
 
@@ -139,6 +142,18 @@ def reference_movers() -> dict[str, Callable[..., int]]:
 
 def demo_seeders() -> list[Callable[..., dict[str, int]]]:
     return [_imported(module.demo_seeder) for module in modules() if module.demo_seeder]
+
+
+def comment_listener_of(target_type: str) -> Callable[..., None] | None:
+    """The listener of the module whose record API serves `target_type` ("campaigns.campaign"), if it has one."""
+    for module in modules():
+        if module.comment_listener is None:
+            continue
+        labels = {api.viewset_class().model._meta.label_lower for api in module.record_apis}
+        if target_type in labels:
+            listener: Callable[..., None] = _imported(module.comment_listener)
+            return listener
+    return None
 
 
 def provider(port: str) -> Any:

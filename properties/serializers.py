@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contacts.models import Company, Contact
+from properties.media.serializers import ImageSummarySerializer, cover_image_of
 from properties.models import Amenity, PriceChange, Property, Space
 from records.fields import CountryField, OrgProfileField, OrgScopedRelatedField
 from records.serializers import RECORD_FIELDS, RECORD_READ_ONLY, RecordSerializer
@@ -85,6 +87,7 @@ class PropertySerializer(RecordSerializer):
     landlord_company = KeptLinkRelatedField(Company, required=False, allow_null=True)
     distance_km = serializers.SerializerMethodField(help_text="With `near`: the great-circle distance; else null.")
     country = CountryField()
+    cover_image = serializers.SerializerMethodField(help_text="The gallery's first image, or null without images.")
 
     class Meta:
         model = Property
@@ -95,11 +98,15 @@ class PropertySerializer(RecordSerializer):
             "bedrooms", "bathrooms", "asking_price", "lease_rate", "lease_rate_period", "lease_rate_basis",
             "currency", "cap_rate", "noi", "noi_is_public", "parking_spaces", "amenities", "description",
             "highlights", "listing_agent", "owner_contact", "landlord_company", "is_published", "public_slug",
-            *RECORD_FIELDS,
+            "cover_image", *RECORD_FIELDS,
         ]  # fmt: skip
         read_only_fields = ["id", "floor_area_sqm", "lot_size_sqm", "public_slug", *RECORD_READ_ONLY]
         # Reference uniqueness is the service's (case-insensitive) check, with its own field error.
         validators: list[object] = []
+
+    @extend_schema_field(ImageSummarySerializer(allow_null=True))
+    def get_cover_image(self, listing: Property) -> dict[str, Any] | None:
+        return cover_image_of(listing)
 
     def get_distance_km(self, listing: Property) -> float | None:
         distance = getattr(listing, "distance_km", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from properties import filters, selectors, serializers, services
+from properties.media.selectors import cover_image_prefetch
 from properties.models import Property
 from records.filters import RankedOrderingFilter
 from records.viewsets import RecordViewSet
@@ -31,6 +33,9 @@ class PropertyViewSet(RecordViewSet[Property]):
                        "floor_area_sqm", "bedrooms", "year_built", "city", "created_at", "updated_at"]  # fmt: skip
     # Every bulk change goes through property_change: status rules and write rights hold per listing.
     bulk_fields = ("status", "tags", "assigned_to", "listing_agent", "is_published")
+
+    def narrow_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.prefetch_related(cover_image_prefetch())  # one query for a whole page's covers
 
     def create_record(self, data: dict[str, Any]) -> Property:
         return services.property_create(org=self.org, actor=self.actor, data=data)

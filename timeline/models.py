@@ -126,6 +126,10 @@ class Attachment(BaseModel):
     charset = models.CharField(max_length=20, blank=True)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
+    # The comment that carries this file, if any: uploaded to the record first, then named by the comment.
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

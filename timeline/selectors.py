@@ -79,7 +79,13 @@ def attachments_for_target(*, org: Org, target: RecordModel) -> QuerySet[Attachm
 
 def comment_get(*, org: Org, actor: Profile, comment_id: Any) -> tuple[Comment, RecordModel]:
     """A comment and its record, or a 404 if either is gone or the caller may not see the record."""
-    comment = Comment.objects.for_org(org).select_related("created_by__user").filter(pk=comment_id).first()
+    comment = (
+        Comment.objects.for_org(org)
+        .select_related("created_by__user")
+        .prefetch_related("attachments")
+        .filter(pk=comment_id)
+        .first()
+    )
     if comment is None:
         raise NotFound()
     target = visible_target(org=org, actor=actor, target_type=comment.target_type, target_id=comment.target_id)

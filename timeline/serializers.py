@@ -9,7 +9,7 @@ from rest_framework import serializers
 from common.access import ADMINS
 from tenants.pipeline.context import org_request
 from timeline.models import Attachment, Comment, Notification, NotificationKind
-from timeline.services import COMMENT_MAX_CHARS
+from timeline.services import COMMENT_FILES_MAX, COMMENT_MAX_CHARS
 
 
 class TargetSerializer(serializers.Serializer):
@@ -47,13 +47,18 @@ class CommentSerializer(_OwnedSerializer):
         read_only=True, help_text="Sanitised Markdown; mentions are `@[Name](profile id)`; empty once deleted."
     )
     mentions = serializers.ListField(child=serializers.UUIDField(), read_only=True)
+    attachment_ids = serializers.SerializerMethodField(help_text="The files this comment carries.")
     can_edit = serializers.SerializerMethodField()
 
     class Meta:
         model = Comment
-        fields = ["id", "target_type", "target_id", "parent_id", "body", "mentions", "author", "edited_at",
-                  "deleted_at", "created_at", "updated_at", "can_edit", "can_delete"]  # fmt: skip
+        fields = ["id", "target_type", "target_id", "parent_id", "body", "mentions", "attachment_ids", "author",
+                  "edited_at", "deleted_at", "created_at", "updated_at", "can_edit", "can_delete"]  # fmt: skip
         read_only_fields = fields
+
+    def get_attachment_ids(self, comment: Comment) -> list[str]:
+        files = sorted(comment.attachments.all(), key=lambda file: (file.created_at, file.pk))
+        return [str(file.pk) for file in files]
 
     def get_can_edit(self, comment: Comment) -> bool:
         return self._is_author(comment) and not comment.is_deleted
@@ -72,6 +77,12 @@ class CommentCreateSerializer(serializers.Serializer):
     )
     # DRF's metaclass takes declared fields off the class; the stubs see this one as redefining Field.parent.
     parent = serializers.UUIDField(required=False, allow_null=True, help_text="The comment this replies to.")  # type: ignore[assignment]
+    attachment_ids = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        max_length=COMMENT_FILES_MAX,
+        help_text="Files to carry: attachments you uploaded to the same record that no comment carries yet.",
+    )
 
 
 class CommentUpdateSerializer(serializers.Serializer):
@@ -79,12 +90,13 @@ class CommentUpdateSerializer(serializers.Serializer):
 
 
 class AttachmentSerializer(_OwnedSerializer):
+    comment_id = serializers.UUIDField(read_only=True, allow_null=True, help_text="The comment carrying it.")
     download_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Attachment
-        fields = ["id", "target_type", "target_id", "file_name", "content_type", "size", "sha256", "author",
-                  "created_at", "download_url", "can_delete"]  # fmt: skip
+        fields = ["id", "target_type", "target_id", "comment_id", "file_name", "content_type", "size", "sha256",
+                  "author", "created_at", "download_url", "can_delete"]  # fmt: skip
         read_only_fields = fields
 
     def get_download_url(self, attachment: Attachment) -> str:

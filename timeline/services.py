@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework import status
 
+from common import registry
 from common.access import ADMINS
 from common.errors import ApiError, Conflict, NotFound
 from common.models import Profile, RecordModel, User
@@ -23,6 +24,7 @@ from timeline.selectors import does_not_exist, target_get, visible_target
 
 COMMENT_MAX_CHARS = 10_000
 MENTIONS_MAX = 20
+COMMENT_FILES_MAX = 10
 
 
 def activity_record(
@@ -131,25 +133,66 @@ def _thread_parent(org: Org, target: RecordModel, parent_id: Any) -> Comment | N
     return parent.parent or parent
 
 
+def _comment_files(org: Org, actor: Profile, target: RecordModel, attachment_ids: Any) -> list[Attachment]:
+    """The files a new comment carries: attachments already on the same record, uploaded by the same author and
+    not carried by another comment. Any other id, another org's included, is `does_not_exist`."""
+    ids = list(dict.fromkeys(attachment_ids or []))
+    if len(ids) > COMMENT_FILES_MAX:
+        detail = f"A comment carries at most {COMMENT_FILES_MAX} files."
+        raise ApiError(
+            detail, code="max_length", fields={"attachment_ids": [{"code": "max_length", "detail": detail}]}
+        )
+    if not ids:
+        return []
+    found = {
+        attachment.pk: attachment
+        for attachment in Attachment.objects.for_org(org)
+        .select_for_update()
+        .filter(pk__in=ids, target_type=records.target_type(target), target_id=target.pk, created_by=actor,
+                comment__isnull=True)
+    }  # fmt: skip
+    for pk in ids:
+        if pk not in found:
+            raise does_not_exist("attachment_ids", pk)
+    return [found[pk] for pk in ids]
+
+
 def comment_create(
-    *, org: Org, actor: Profile, target_type: str, target_id: Any, body: str, parent_id: Any = None
+    *,
+    org: Org,
+    actor: Profile,
+    target_type: str,
+    target_id: Any,
+    body: str,
+    parent_id: Any = None,
+    attachment_ids: Any = None,
 ) -> Comment:
+    """A comment or a reply, carrying `attachment_ids` (files the author attached to the record before); the
+    module of the record hears of it through its registry `comment_listener`, in this transaction."""
     with transaction.atomic():
         target = target_get(org=org, actor=actor, target_type=target_type, target_id=target_id)
         _refuse_archived(target)
         cleaned = _clean_body(body)
         parent = _thread_parent(org, target, parent_id)
         mentions = _checked_mentions(org, target, cleaned)
+        files = _comment_files(org, actor, target, attachment_ids)
         comment = Comment(
             org=org, created_by=actor, updated_by=actor, target_type=records.target_type(target),
             target_id=target.pk, parent=parent, body=cleaned, mentions=mentions,
         )  # fmt: skip
         comment.save()
-        changes = {"comment_id": str(comment.pk)}
+        if files:
+            Attachment.objects.for_org(org).filter(pk__in=[file.pk for file in files]).update(comment=comment)
+        changes: dict[str, Any] = {"comment_id": str(comment.pk)}
         if parent is not None:
             changes["parent_id"] = str(parent.pk)
+        if files:
+            changes["attachment_ids"] = [str(file.pk) for file in files]
         records.log_activity(target, actor, "commented", changes)
         _notify_mentioned(org, actor, target, comment, mentions)
+        listener = registry.comment_listener_of(comment.target_type)
+        if listener is not None:
+            listener(org=org, actor=actor, target=target, comment=comment)
     return comment
 
 

@@ -82,7 +82,8 @@ class CommentListView(OrgViewMixin, ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Comment.objects.none()
         target = selectors.target_get(**_ctx(self.request), **_target_of(self.request))
-        return selectors.comments_for_target(org=self.org, target=target).select_related("created_by__user")
+        comments = selectors.comments_for_target(org=self.org, target=target)
+        return comments.select_related("created_by__user").prefetch_related("attachments")
 
     @extend_schema(parameters=TARGET_PARAMS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -96,8 +97,9 @@ class CommentListView(OrgViewMixin, ListAPIView):
     def post(self, request: Request) -> Response:
         data = validated(s.CommentCreateSerializer, request.data)
         comment = services.comment_create(
-            **_ctx(request), **_target_of(request, data), body=data["body"], parent_id=data.get("parent")
-        )
+            **_ctx(request), **_target_of(request, data), body=data["body"], parent_id=data.get("parent"),
+            attachment_ids=data.get("attachment_ids"),
+        )  # fmt: skip
         body = s.CommentSerializer(comment, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED, headers={"ETag": record_etag(comment)})
 

@@ -269,6 +269,12 @@ SPECTACULAR_SETTINGS = {
         "RateBasisEnum": "properties.models.RateBasis",
         "PropertyContactRoleEnum": "properties.models.ContactRole",
         "RoleEnum": "common.roles.Role",
+        "CampaignStatusEnum": "campaigns.models.CampaignStatus",
+        "CampaignObjectiveEnum": "campaigns.models.Objective",
+        "CampaignChannelEnum": "campaigns.models.Channel",
+        "BudgetPeriodEnum": "campaigns.models.BudgetPeriod",
+        "AssetKindEnum": "campaigns.models.AssetKind",
+        "AssetApprovalStateEnum": "campaigns.models.ApprovalState",
     },
     "PREPROCESSING_HOOKS": ["common.openapi.only_api_routes"],
     "POSTPROCESSING_HOOKS": [

@@ -8,3 +8,5 @@ class PropertyMediaConfig(registry.ModuleConfig):
     label = "property_media"
     verbose_name = "Listing media"
     default_auto_field = "django.db.models.BigAutoField"
+    urls = "properties.media.urls"
+    demo_seeder = "properties.media.demo.seed"

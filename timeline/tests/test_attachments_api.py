@@ -97,6 +97,7 @@ def test_member_uploads_an_image_to_an_assigned_contact_stored_under_the_orgs_fo
         "id": str(attachment.pk),
         "target_type": "contacts.contact",
         "target_id": str(contact.pk),
+        "comment_id": None,
         "file_name": "Floor plan (v2).png",
         "content_type": "image/png",
         "size": len(content),

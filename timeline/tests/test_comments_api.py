@@ -59,6 +59,7 @@ def test_member_comments_on_an_assigned_contact_as_sanitised_markdown_logged_on_
         "parent_id": None,
         "body": "**Called** her today [site](#) a < b",
         "mentions": [],
+        "attachment_ids": [],
         "author": {"id": str(cast.member.pk), "name": "Member"},
         "edited_at": None,
         "deleted_at": None,
