@@ -7,12 +7,13 @@ owner and landlord, tags, custom fields, NOI unless the listing says it is publi
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import F, QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +21,7 @@ from rest_framework.response import Response
 from common.errors import field_error
 from common.pagination import PageNumberPagination
 from common.validation import validated
+from properties.media.selectors import public_galleries_of
 from properties.models import Property, PropertyType, Space
 from properties.public import GuidedAnswers, Intent, PublicPropertyFilter, guided_search, published_listing
 from properties.public import published_listings as published
@@ -47,10 +49,28 @@ class PublicSpaceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PublicVariantSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+
+class PublicImageSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    is_cover = serializers.BooleanField()
+    caption = serializers.CharField()
+    alt_text = serializers.CharField()
+    variants = serializers.DictField(
+        child=PublicVariantSerializer(), help_text="thumbnail, medium, large (WebP), and enhanced ones if made."
+    )
+
+
 class PublicListingSerializer(serializers.ModelSerializer):
-    """A listing as a website shows it; `slug` is its public address."""
+    """A listing as a website shows it; `slug` is its public address. The views put the page's galleries in the
+    context (`galleries`: listing id -> public images, one query for the page)."""
 
     slug = serializers.CharField(source="public_slug", read_only=True)
+    cover = serializers.SerializerMethodField(help_text="The first image of the gallery, or null.")
     noi = serializers.SerializerMethodField(help_text="Shown only when the agency makes it public; else null.")
     distance_km = serializers.SerializerMethodField(help_text="With `near`: the great-circle distance; else null.")
     spaces = PublicSpaceSerializer(source="public_spaces", many=True, read_only=True)
@@ -62,9 +82,15 @@ class PublicListingSerializer(serializers.ModelSerializer):
             "postal_code", "country", "latitude", "longitude", "distance_km", "floor_area", "area_unit",
             "floor_area_sqm", "lot_size", "lot_size_unit", "year_built", "floors", "units", "bedrooms",
             "bathrooms", "asking_price", "lease_rate", "lease_rate_period", "lease_rate_basis", "currency",
-            "cap_rate", "noi", "parking_spaces", "amenities", "description", "highlights", "spaces", "updated_at",
+            "cap_rate", "noi", "parking_spaces", "amenities", "description", "highlights", "spaces", "cover",
+            "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(PublicImageSerializer(allow_null=True))
+    def get_cover(self, listing: Property) -> Any:
+        gallery = self.context["galleries"].get(listing.pk) or []
+        return PublicImageSerializer(gallery[0]).data if gallery else None
 
     def get_noi(self, listing: Property) -> str | None:
         return str(listing.noi) if listing.noi_is_public and listing.noi is not None else None
@@ -72,6 +98,24 @@ class PublicListingSerializer(serializers.ModelSerializer):
     def get_distance_km(self, listing: Property) -> float | None:
         distance = getattr(listing, "distance_km", None)
         return round(distance, 3) if distance is not None else None
+
+
+class PublicListingDetailSerializer(PublicListingSerializer):
+    images = serializers.SerializerMethodField(help_text="The whole gallery, in order; the cover first.")
+
+    class Meta(PublicListingSerializer.Meta):
+        fields = [*PublicListingSerializer.Meta.fields, "images"]
+        read_only_fields = fields
+
+    @extend_schema_field(PublicImageSerializer(many=True))
+    def get_images(self, listing: Property) -> Any:
+        return PublicImageSerializer(self.context["galleries"].get(listing.pk) or [], many=True).data
+
+
+def _shown(org: Any, listings: Any, serializer: type[PublicListingSerializer], many: bool = True) -> Any:
+    rows = list(listings) if many else [listings]
+    galleries = public_galleries_of(org=org, listings=rows)
+    return serializer(listings, many=many, context={"galleries": galleries}).data
 
 
 class GuidedSearchSerializer(serializers.Serializer):
@@ -125,17 +169,17 @@ class PublicListingListView(PublicOrgView):
             raise translate_validation(search.errors)
         searched = bool(request.query_params.get("q") or request.query_params.get("near"))
         listings = _ordered(search.qs, request.query_params.get("ordering"), searched)
-        pages = self.pagination_class()
+        pages, org = self.pagination_class(), self.public_org
         page = pages.paginate_queryset(listings, request, view=self)
-        return pages.get_paginated_response(PublicListingSerializer(page, many=True).data)
+        return pages.get_paginated_response(_shown(org, page, PublicListingSerializer))
 
 
 class PublicListingDetailView(PublicOrgView):
-    @extend_schema(responses={200: PublicListingSerializer, 404: _NOT_FOUND}, auth=[])
+    @extend_schema(responses={200: PublicListingDetailSerializer, 404: _NOT_FOUND}, auth=[])
     def get(self, request: Request, org_slug: str, slug: str) -> Response:
-        """One published listing by its public slug, with its available spaces."""
+        """One published listing by its public slug, with its gallery and available spaces."""
         listing = published_listing(self.public_org, slug)
-        return Response(PublicListingSerializer(listing).data)
+        return Response(_shown(self.public_org, listing, PublicListingDetailSerializer, many=False))
 
 
 class PublicGuidedSearchView(PublicOrgView):
@@ -157,4 +201,4 @@ class PublicGuidedSearchView(PublicOrgView):
                 property_type=answers.get("type", ""),
             ),
         )
-        return Response(PublicListingSerializer(listings, many=True).data)
+        return Response(_shown(self.public_org, listings, PublicListingSerializer))

@@ -209,3 +209,40 @@ def test_the_public_list_costs_the_same_queries_for_one_listing_and_many(cast: C
     assert_flat_query_count(lambda: client.get(ALPHA), grow)
     guided = {"intent": "buy", "budget": "1000000"}
     assert_flat_query_count(lambda: client.get(f"{ALPHA}guided-search/", guided), grow_priced)
+
+
+def test_listings_show_their_public_gallery_the_list_its_cover(cast: Cast, settings) -> None:
+    from properties.media.tests.helpers import ready_image_of
+
+    settings.PUBLIC_BASE_URL = "https://listings.example.test/"
+    loft = _public(cast, title="Loft")
+    first = ready_image_of(cast, loft)
+    ready_image_of(cast, loft)
+    bare = _public(cast, title="Bare")
+    client = APIClient()
+
+    rows = {row["slug"]: row for row in client.get(ALPHA).json()["results"]}
+    detail = client.get(f"{ALPHA}{loft.public_slug}/").json()
+
+    assert rows[bare.public_slug]["cover"] is None
+    cover = rows[loft.public_slug]["cover"]
+    assert (cover["position"], cover["is_cover"]) == (0, True)
+    assert cover["variants"]["large"]["url"].startswith(
+        "https://listings.example.test/api/public/orgs/alpha/media/"
+    )
+    assert first.public_token in cover["variants"]["large"]["url"]
+    assert "original" not in cover["variants"]
+    assert [image["position"] for image in detail["images"]] == [0, 1]
+
+
+def test_the_public_list_with_galleries_costs_the_same_queries_for_one_listing_and_many(cast: Cast) -> None:
+    from properties.media.tests.helpers import ready_image_of
+
+    ready_image_of(cast, _public(cast, title="First"))
+    client = APIClient()
+
+    def grow() -> None:
+        for number in range(10):
+            ready_image_of(cast, _public(cast, title=f"Listing {number}"))
+
+    assert_flat_query_count(lambda: client.get(ALPHA), grow)
