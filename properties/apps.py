@@ -12,7 +12,10 @@ class PropertiesConfig(registry.ModuleConfig):
         registry.RecordApi(
             "properties",
             "properties.views.PropertyViewSet",
-            actions={"price-history": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES})},
+            actions={
+                "price-history": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
+                "pins": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
+            },
         ),
     )
     urls = "properties.urls"

@@ -145,3 +145,25 @@ class PriceChangeSerializer(serializers.ModelSerializer):
         model = PriceChange
         fields = ["id", "field", "old_value", "new_value", "currency", "is_drop", "changed_at", "changed_by"]
         read_only_fields = fields
+
+
+PIN_FIELDS = ("id", "title", "latitude", "longitude", "property_type", "listing_type", "status", "asking_price",
+              "lease_rate", "currency")  # fmt: skip
+
+
+class PinSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()
+    property_type = serializers.CharField()
+    listing_type = serializers.CharField()
+    status = serializers.CharField()
+    asking_price = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    lease_rate = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    currency = serializers.CharField()
+
+
+class PinsSerializer(serializers.Serializer):
+    truncated = serializers.BooleanField(help_text="More listings matched than a map shows: zoom in.")
+    pins = PinSerializer(many=True)

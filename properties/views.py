@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
@@ -34,7 +35,11 @@ class PropertyViewSet(RecordViewSet[Property]):
     # Every bulk change goes through property_change: status rules and write rights hold per listing.
     bulk_fields = ("status", "tags", "assigned_to", "listing_agent", "is_published")
 
+    list_like_actions = ("pins",)
+
     def narrow_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.action == "pins":
+            return queryset  # the lightest rows: no cover
         return queryset.prefetch_related(cover_image_prefetch())  # one query for a whole page's covers
 
     def create_record(self, data: dict[str, Any]) -> Property:
@@ -50,6 +55,18 @@ class PropertyViewSet(RecordViewSet[Property]):
             serializer = cast(serializers.PropertySerializer, self.get_serializer())
             changes["listing_agent_id"] = serializer.fields["listing_agent"].run_validation(raw["listing_agent"])
         return changes
+
+    @extend_schema(filters=True, responses={200: serializers.PinsSerializer})
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def pins(self, request: Request) -> Response:
+        """Map pins: the listings the same search finds (with `bbox` for the map's view), located ones only, up to
+        500 (PROPERTY_MAP_PINS) in the list's order with the fewest fields a map needs; `truncated` says there
+        were more (zoom in)."""
+        located = self.filter_queryset(self.get_queryset()).filter(latitude__isnull=False)
+        limit = settings.PROPERTY_MAP_PINS
+        rows = list(located.values(*serializers.PIN_FIELDS)[: limit + 1])
+        body = {"truncated": len(rows) > limit, "pins": rows[:limit]}
+        return Response(serializers.PinsSerializer(body).data)
 
     @extend_schema(responses={200: serializers.PriceChangeSerializer(many=True)})
     @action(detail=True, methods=["get"], url_path="price-history", filter_backends=[], pagination_class=None)

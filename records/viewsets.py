@@ -120,6 +120,9 @@ class RecordViewSet(OrgViewMixin, viewsets.ModelViewSet, Generic[R]):
 
     # --- reads ---------------------------------------------------------------------------------------------
 
+    # Extra actions that read the list as it is filtered (archived flag, custom-field filters), like `export`.
+    list_like_actions: tuple[str, ...] = ()
+
     def narrow_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         """The hook for subclasses: select_related, annotations, module-specific filters."""
         return queryset
@@ -130,7 +133,7 @@ class RecordViewSet(OrgViewMixin, viewsets.ModelViewSet, Generic[R]):
         queryset = visible_records(self.model.objects.for_org(self.org), self.actor)
         if self.action in ("restore", "purge"):
             pass  # these act on archived records
-        elif self.action in ("list", "export"):
+        elif self.action in ("list", "export", *self.list_like_actions):
             params = self.request.query_params
             queryset = queryset.filter(archived_at__isnull=params.get("archived") != "true")
             queryset = custom_values().filter(

@@ -144,6 +144,8 @@ ATTACHMENT_MAX_PIXELS = env_int("ATTACHMENT_MAX_PIXELS", 40_000_000)
 # --- Listing media and image enhancement ---------------------------------------------------------------
 PROPERTY_IMAGE_MAX_BYTES = env_int("PROPERTY_IMAGE_MAX_BYTES", 30 * 1024 * 1024)
 PROPERTY_IMAGE_MAX_PIXELS = env_int("PROPERTY_IMAGE_MAX_PIXELS", 60_000_000)
+# The most pins a map request answers (GET /api/properties/pins/); past it the client zooms in.
+PROPERTY_MAP_PINS = env_int("PROPERTY_MAP_PINS", 500)
 # An external enhancement service (CasaBricks-style). Without a URL the enhancement routes answer 409.
 IMAGE_ENHANCEMENT_URL = env_optional("IMAGE_ENHANCEMENT_URL")
 IMAGE_ENHANCEMENT_SECRET = env_str("IMAGE_ENHANCEMENT_SECRET", "")

@@ -112,6 +112,7 @@ def _with_listings(specs: dict[str, dict[str, Call]]) -> dict[str, dict[str, Cal
 MATRIX_SPECS = {
     **_with_listings(record_specs("properties", "properties.models.Property", BODY)),
     "api:properties-price-history": {"GET": Call(setup=listings(), kwargs=made_pk)},
+    "api:properties-pins": {"GET": Call(setup=listings())},
     "api:property-spaces": {
         "GET": Call(setup=_listing_with_space, kwargs=_spaces_url),
         "POST": Call(status=201, setup=_listing_with_space, kwargs=_spaces_url, body={"name": "Suite 200"}),

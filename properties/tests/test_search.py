@@ -272,3 +272,40 @@ def test_price_history_and_spaces_cost_the_same_for_one_row_and_for_many(cast: C
     assert_flat_query_count(lambda: client.get(history), more_prices)
     assert_flat_query_count(lambda: client.get(spaces), more_spaces)
     assert (len(client.get(history).json()), len(client.get(spaces).json())) == (21, 21)
+
+
+# --- map pins ----------------------------------------------------------------------------------------------------
+
+
+def test_pins_are_the_searched_located_listings_with_the_fewest_fields(cast: Cast) -> None:
+    from properties.tests.helpers import listing
+
+    inside = listing(cast, title="Inside", latitude=51.51, longitude=-0.12, asking_price="500000")
+    listing(cast, title="Outside", latitude=48.85, longitude=2.35)
+    listing(cast, title="Nowhere")
+    client = client_for(cast.member)
+
+    answer = client.get(f"{PROPERTIES}pins/", {"bbox": "51.0,-1.0,52.0,1.0"})
+
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "truncated": False,
+        "pins": [
+            {"id": str(inside.pk), "title": "Inside", "latitude": 51.51, "longitude": -0.12,
+             "property_type": "office", "listing_type": "sale", "status": "draft", "asking_price": "500000.00",
+             "lease_rate": None, "currency": "USD"},
+        ],
+    }  # fmt: skip
+    assert client.get(f"{PROPERTIES}pins/", {"bbox": "52,0,51,1"}).status_code == 400
+
+
+def test_pins_stop_at_the_limit_and_say_so(cast: Cast, settings: Any) -> None:
+    from properties.tests.helpers import listing
+
+    settings.PROPERTY_MAP_PINS = 2
+    for number in range(3):
+        listing(cast, title=f"Pin {number}", latitude=51.5, longitude=-0.1)
+
+    answer = client_for(cast.owner).get(f"{PROPERTIES}pins/").json()
+
+    assert (answer["truncated"], len(answer["pins"])) == (True, 2)
