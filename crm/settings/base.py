@@ -76,6 +76,8 @@ TENANT_APPS = [
     "deals",
     "cases",
     "tasks",
+    "invoices",
+    "emailing",
 ]
 INSTALLED_APPS = SHARED_APPS + TENANT_APPS
 
@@ -201,6 +203,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "property-match-digests": {"task": "properties.matching.digests", "schedule": 900.0},
     "campaign-schedule-advance": {"task": "campaigns.advance_schedules", "schedule": 60.0},
     "campaign-ai-reap": {"task": "campaigns.ai.reap_stale_jobs", "schedule": 60.0},
+    "invoice-recurring": {"task": "invoices.recurring_issue", "schedule": 3600.0},
+    "invoice-reminders": {"task": "invoices.overdue_reminders", "schedule": 3600.0},
+    "email-sends-start": {"task": "emailing.start_scheduled_sends", "schedule": 60.0},
+    "email-sends-reap": {"task": "emailing.reap_expired_leases", "schedule": 60.0},
 }
 # Ready, fully migrated spare org schemas kept for sign-up (tenants/orgs/pool.py); 0 turns the pool off.
 ORG_POOL_SIZE = env_int("ORG_POOL_SIZE", 3)

@@ -1,0 +1,1 @@
+"""Email marketing: consent, segments, bulk sends that never double-send, tracking and unsubscribe."""

@@ -1,0 +1,9 @@
+"""Email marketing: consent, segments, bulk sends that never double-send, tracking and unsubscribe."""
+
+from common import registry
+
+
+class EmailingConfig(registry.ModuleConfig):
+    name = "emailing"
+    verbose_name = "Email marketing"
+    default_auto_field = "django.db.models.BigAutoField"

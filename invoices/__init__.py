@@ -1,0 +1,1 @@
+"""Invoices, quotes and credit notes: gapless numbers per org, exact totals, payments, documents and reminders."""
