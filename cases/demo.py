@@ -34,8 +34,9 @@ REPLIES = [
 def seed(ctx: DemoContext) -> dict[str, int]:
     rng, now, cases = ctx.rng, timezone.now(), []
     contacts = {c.pk: c for c in Contact.objects.filter(pk__in=ctx.some("contacts.contact", 10 * ctx.scale))}
-    for contact_id in list(contacts)[: 10 * ctx.scale]:
-        owner, status = ctx.member(), rng.choice(["new", "open", "pending", "resolved"])
+    for number, contact_id in enumerate(list(contacts)[: 10 * ctx.scale]):
+        # Every status in turn, so even a small demo has cases at each step.
+        owner, status = ctx.member(), ["open", "pending", "resolved", "new"][number % 4]
         cases.append(
             Case(
                 org=ctx.org,
@@ -53,7 +54,10 @@ def seed(ctx: DemoContext) -> dict[str, int]:
             )
         )
     Case.objects.bulk_create(cases)
-    for case in ctx.storied(cases):
+    storied = ctx.storied(cases)
+    if cases and all(case.status == "new" for case in storied):
+        storied.append(cases[0])  # a sample of only new cases would show no work on any of them
+    for case in storied:
         _story(ctx, case)
     ctx.made["cases.case"] = [case.pk for case in cases]
     return {"cases": len(cases)}
@@ -77,5 +81,5 @@ def _story(ctx: DemoContext, case: Case) -> None:
             timeline.restamp(case, "resolved_at", when)
         timeline.log(case, owner, "status_changed", changes, when)
         old = status
-    if case.status != "new":
-        timeline.comment(case, owner, ctx.rng.choice(REPLIES), ctx.later(when))
+    # Every storied case has a note, so the sample always shows a conversation, whatever statuses came up.
+    timeline.comment(case, owner, ctx.rng.choice(REPLIES), ctx.later(when))

@@ -36,6 +36,7 @@ from django.utils.text import slugify
 from common.codes import CURRENCY_HELP, is_currency
 from common.errors import Conflict, NotFound, field_error
 from common.models import Profile
+from properties.matching import services as matching
 from properties.models import (
     ListingType,
     PriceChange,
@@ -178,6 +179,7 @@ def property_create(*, org: Org, actor: Profile, data: dict[str, Any]) -> Proper
         data["public_slug"] = f"{title_slug}-{new_public_slug()}" if title_slug else new_public_slug()
         record = records.record_create(model=Property, org=org, actor=actor, data=data)
         _record_price_changes(record, actor, _prices_of(None))
+        matching.listing_events_record(org=org, listing=record, data=data, created=True)
     return record
 
 
@@ -192,6 +194,7 @@ def property_change(*, org: Org, actor: Profile, record: Property, data: dict[st
     before = _prices_of(record)
     records.apply_changes(record, actor, data)
     _record_price_changes(record, actor, before)
+    matching.listing_events_record(org=org, listing=record, data=data)
 
 
 def property_update(

@@ -14,7 +14,13 @@ from common.models import BaseModel
 from common.registry import route_table
 from common.routes import all_routes, routes_missing_from
 
-PUBLIC_MODEL_APPS = {app.split(".")[-1] for app in settings.SHARED_APPS}
+
+def _labels(app_names: list[str]) -> set[str]:
+    """App labels of installed apps by name: a nested app (`properties.media`) has its own label."""
+    return {config.label for config in apps.get_app_configs() if config.name in app_names}
+
+
+PUBLIC_MODEL_APPS = _labels(settings.SHARED_APPS)
 
 
 def test_every_route_is_in_the_authorization_table() -> None:
@@ -66,7 +72,7 @@ def test_apps_are_in_exactly_one_of_shared_and_tenant_apps() -> None:
 
 
 def _tenant_models() -> list[type[models.Model]]:
-    labels = {app.split(".")[-1] for app in settings.TENANT_APPS}
+    labels = _labels(settings.TENANT_APPS)
     return [model for model in apps.get_models() if model._meta.app_label in labels]
 
 
