@@ -29,6 +29,8 @@ from tenants.pipeline.context import org_request
 # The parameters read together in ListingSearch.filter_queryset rather than one by one.
 GEO_PARAMS = ("near", "radius_km", "bbox")
 AREA_PARAMS = ("area_min", "area_max", "space_area_min", "space_area_max")
+# Larger than any building or plot (Earth's land is about 1.5e14 m²), small enough to convert exactly.
+AREA_LIMIT = 10**12
 
 
 def _invalid(name: str, detail: str) -> ApiError:
@@ -155,7 +157,11 @@ class ListingSearch(django_filters.FilterSet):
         unit = data.get("area_unit") or AreaUnit.SQ_M
 
         def sqm(name: str) -> Any:
-            return square_metres(data[name], unit) if data.get(name) is not None else None
+            if data.get(name) is None:
+                return None
+            if not 0 <= data[name] <= AREA_LIMIT:
+                raise _invalid(name, f"An area is between 0 and {AREA_LIMIT:,} (in `area_unit`).")
+            return square_metres(data[name], unit)
 
         area_min, area_max = sqm("area_min"), sqm("area_max")
         if area_min is not None:

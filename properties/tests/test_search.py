@@ -309,3 +309,34 @@ def test_pins_stop_at_the_limit_and_say_so(cast: Cast, settings: Any) -> None:
     answer = client_for(cast.owner).get(f"{PROPERTIES}pins/").json()
 
     assert (answer["truncated"], len(answer["pins"])) == (True, 2)
+
+
+# --- custom fields -----------------------------------------------------------------------------------------------
+
+
+def test_custom_fields_are_written_checked_and_filtered_like_any_records(cast: Cast) -> None:
+    from common.context import org_context
+    from customfields.models import CustomFieldDefinition
+
+    with org_context(cast.org_a):
+        CustomFieldDefinition.objects.create(
+            org=cast.org_a, module="properties.property", key="zoning", label="Zoning", field_type="text"
+        )
+    client = client_for(cast.owner)
+    made = client.post(PROPERTIES, {"title": "Zoned", "property_type": "land", "custom_fields": {"zoning": "B1"}},
+                       format="json")  # fmt: skip
+    listing(cast, title="Unzoned", property_type="land")
+    unknown = client.post(PROPERTIES, {"title": "X", "property_type": "land", "custom_fields": {"height": 3}},
+                          format="json")  # fmt: skip
+
+    assert (made.status_code, made.json()["custom_fields"]) == (201, {"zoning": "B1"})
+    assert titles(client.get(PROPERTIES, {"cf_zoning": "B1"})) == ["Zoned"]
+    assert unknown.status_code == 400
+
+
+@pytest.mark.parametrize("params", [{"area_min": "1e30"}, {"area_max": "-5"}, {"space_area_min": "1e13"}])
+def test_an_area_out_of_any_range_is_a_400_not_a_500(cast: Cast, params: dict[str, str]) -> None:
+    answer = client_for(cast.owner).get(PROPERTIES, params)
+
+    assert (answer.status_code, answer.json()["code"]) == (400, "invalid")
+    assert set(answer.json()["fields"]) == set(params)
