@@ -32,7 +32,10 @@ CITIES = [
 def seed(ctx: DemoContext) -> dict[str, int]:
     rng = ctx.rng
     companies = []
-    for i in range(12 * ctx.scale):
+    # Numbering goes on from what the org already has, so seeding an already seeded org again (a bigger demo)
+    # never repeats a company domain or a contact email, both unique in an org.
+    first_company, first_contact = Company.objects.count(), Contact.objects.count()
+    for i in range(first_company, first_company + 12 * ctx.scale):
         name = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)}" + (f" {i}" if ctx.scale > 1 else "")
         city, country = rng.choice(CITIES)
         owner = ctx.member()
@@ -46,7 +49,7 @@ def seed(ctx: DemoContext) -> dict[str, int]:
         )  # fmt: skip
     Company.objects.bulk_create(companies, batch_size=1000)
     contacts = []
-    for i in range(40 * ctx.scale):
+    for i in range(first_contact, first_contact + 40 * ctx.scale):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         owner = ctx.member()
         contacts.append(

@@ -75,7 +75,8 @@ NOTES = ["Owner open to offers before the end of the quarter.", "Second viewing 
 def seed(ctx: DemoContext) -> dict[str, int]:
     rng, currency = ctx.rng, ctx.org.currency
     listings: list[Property] = []
-    for i in range(12 * ctx.scale):
+    first = Property.objects.count()  # a second seeding goes on numbering (references are unique in an org)
+    for i in range(first, first + 12 * ctx.scale):
         kind = rng.choice(list(PropertyType))
         city, region, country, lat, lng, postcode, unit = rng.choice(CITIES)
         agent = ctx.member()

@@ -42,6 +42,8 @@ def seed(ctx: DemoContext) -> dict[str, int]:
                 created_by=owner,
                 updated_by=owner,
                 assigned_to=[owner.pk],
+                # Made-up work: the reminder job must never email real members about it.
+                reminder_sent_at=now,
             )
         )
     Task.objects.bulk_create(tasks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
@@ -91,3 +92,22 @@ def test_seed_demo_timelines_show_on_the_record_timeline(cast: Cast) -> None:
     kinds = [entry["kind"] for entry in entries]
     assert kinds.count("comment") == 1 and "activity" in kinds
     assert entries[-1]["verb"] == "created"
+
+
+def test_seeding_a_seeded_org_again_adds_more_without_a_clash_and_reminds_nobody(
+    cast: Cast, run_tasks_inline: None, django_capture_on_commit_callbacks
+) -> None:
+    from django.core import mail
+
+    from tasks.services import task_send_due_reminders
+
+    call_command("seed_demo", "--org", "alpha", stdout=io.StringIO())
+    call_command("seed_demo", "--org", "alpha", "--scale", "100", stdout=io.StringIO())
+
+    with org_context(cast.org_a):
+        assert Company.objects.count() == 12 + 24
+        assert Contact.objects.count() == 40 + 80
+    later = timezone.now() + datetime.timedelta(days=30)  # every demo task is due by then
+    with org_context(cast.org_a), django_capture_on_commit_callbacks(execute=True):
+        reminded = task_send_due_reminders(org=cast.org_a, now=later)
+    assert (reminded, mail.outbox) == (0, [])
