@@ -43,8 +43,8 @@ class CaseCompanySummarySerializer(serializers.ModelSerializer):
 class CaseSerializer(RecordSerializer):
     contact = KeptLinkRelatedField(Contact, required=False, allow_null=True)
     company = KeptLinkRelatedField(Company, required=False, allow_null=True)
-    contact_summary = CaseContactSummarySerializer(source="contact", read_only=True)
-    company_summary = CaseCompanySummarySerializer(source="company", read_only=True)
+    contact_summary = CaseContactSummarySerializer(source="contact", read_only=True, allow_null=True)
+    company_summary = CaseCompanySummarySerializer(source="company", read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True, help_text="Due in the past and not resolved or closed.")
 
     class Meta:

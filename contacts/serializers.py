@@ -32,7 +32,7 @@ class CompanySummarySerializer(serializers.ModelSerializer):
 
 class ContactSerializer(RecordSerializer):
     company = OrgScopedRelatedField(Company, required=False, allow_null=True)
-    company_summary = CompanySummarySerializer(source="company", read_only=True)
+    company_summary = CompanySummarySerializer(source="company", read_only=True, allow_null=True)
     country = CountryField()
 
     class Meta:

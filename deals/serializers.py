@@ -114,9 +114,9 @@ class DealSerializer(RecordSerializer):
     probability = serializers.IntegerField(source="stage.probability", read_only=True)
     owner = OrgProfileField(source="owner_id", required=False, help_text="A profile id; default: the creator.")
     contact = OrgScopedRelatedField(Contact, required=False, allow_null=True)
-    contact_summary = DealContactSummarySerializer(source="contact", read_only=True)
+    contact_summary = DealContactSummarySerializer(source="contact", read_only=True, allow_null=True)
     company = OrgScopedRelatedField(Company, required=False, allow_null=True)
-    company_summary = DealCompanySummarySerializer(source="company", read_only=True)
+    company_summary = DealCompanySummarySerializer(source="company", read_only=True, allow_null=True)
     property = PropertyRelatedField(
         source="listing", required=False, allow_null=True, help_text="The listing the deal is about."
     )

@@ -288,6 +288,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "common.openapi.declare_org_header",
+        "common.openapi.document_the_contract",
     ],
 }
 
