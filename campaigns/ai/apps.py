@@ -8,3 +8,5 @@ class CampaignAiConfig(registry.ModuleConfig):
     label = "campaign_ai"
     verbose_name = "AI copy"
     default_auto_field = "django.db.models.BigAutoField"
+    urls = "campaigns.ai.urls"
+    demo_seeder = "campaigns.ai.demo.seed"
