@@ -8,7 +8,7 @@ DEV_DEPS := $(VENV)/.dev-deps
 # mypy's Django plugin imports the settings; URLs that nothing connects to keep it from starting embedded servers.
 TYPECHECK_ENV := DATABASE_URL=postgresql://typecheck@127.0.0.1:1/typecheck REDIS_URL=redis://127.0.0.1:1/0
 
-.PHONY: run dev test lint fmt pytest bench migrate stop-services clean-data
+.PHONY: run dev test lint fmt pytest fuzz bench migrate stop-services clean-data
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -45,6 +45,12 @@ fmt: $(DEV_DEPS)
 
 pytest: $(DEV_DEPS)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Schemathesis against a live server, as in the suite (tests/test_schemathesis.py) but with many more examples
+# per operation; FUZZ_MAX_EXAMPLES, FUZZ_MAX_TIME (seconds), FUZZ_SEED and FUZZ_REPORT_DIR tune it.
+fuzz: $(DEV_DEPS)
+	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-100} FUZZ_MAX_TIME=$${FUZZ_MAX_TIME:-3600} \
+		$(PY) -m pytest -q tests/test_schemathesis.py $(PYTEST_ARGS)
 
 migrate: $(RUN_DEPS)
 	$(PY) manage.py migrate_schemas --noinput

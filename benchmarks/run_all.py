@@ -1,7 +1,10 @@
 """Run every benchmark in turn (`make bench`)."""
 
 from benchmarks import (
+    ai_copy,
     campaigns,
+    emailing,
+    invoices,
     properties,
     property_matching,
     property_media,
@@ -19,6 +22,9 @@ if __name__ == "__main__":
         property_media,
         property_matching,
         campaigns,
+        ai_copy,
+        invoices,
+        emailing,
     ):
         print(f"== {module.__name__}", flush=True)
         module.main()

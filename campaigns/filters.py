@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import django_filters
@@ -32,8 +33,8 @@ class CampaignFilter(RecordFilterSet):
     def filter_channel(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(channels__contains=[value])
 
-    def filter_property(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+    def filter_property(self, queryset: QuerySet[Any], name: str, value: uuid.UUID) -> QuerySet[Any]:
         return queryset.filter(property_ids__contains=[value])
 
-    def filter_watcher(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+    def filter_watcher(self, queryset: QuerySet[Any], name: str, value: uuid.UUID) -> QuerySet[Any]:
         return queryset.filter(watchers__contains=[value])

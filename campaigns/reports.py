@@ -57,9 +57,29 @@ def report_rows(report: dict[str, Any]) -> list[list[str]]:
         rows.append(["ai_usage", "available", "", "no"])
     else:
         rows += [["ai_usage", str(name), "", value] for name, value in usage.items()]
-    rows.append(["sends", "available", "", "no" if report["sends"] is None else "yes"])
+    rows += _send_rows(report["sends"])
     rows.append(["report", "generated_at", "", report["generated_at"]])
     return [[_cell(value) for value in row] for row in rows]
+
+
+SEND_FIGURES = ("recipients", "excluded", "sent", "failed", "unknown", "bounced", "complaints", "unique_opens",
+                "machine_opens", "unique_clicks", "unsubscribes")  # fmt: skip
+
+
+def _send_rows(sends: dict[str, Any] | None) -> list[list[Any]]:
+    """The campaign's email sends: their total figures and rates, then each send's (the `channel` column holds
+    the send's name)."""
+    if sends is None:
+        return [["sends", "available", "", "no"]]
+    rows: list[list[Any]] = [["sends", "available", "", "yes"], ["sends", "count", "", sends["count"]]]
+    totals = sends["totals"]
+    rows += [["sends", name, "", totals[name]] for name in SEND_FIGURES]
+    rows += [["sends", name, "", value] for name, value in totals["rates"].items()]
+    for send in sends["sends"]:
+        figures = send["figures"]
+        rows += [["send", name, send["name"], figures[name]] for name in SEND_FIGURES]
+        rows += [["send", name, send["name"], value] for name, value in figures["rates"].items()]
+    return rows
 
 
 def report_csv(report: dict[str, Any]) -> bytes:
@@ -187,6 +207,19 @@ def report_pdf(report: dict[str, Any], *, org_name: str) -> bytes:
         _table(pdf, rows, (60, 120), headings=False)
 
     _heading(pdf, "Email sends")
-    pdf.cell(0, 6, "Not available yet." if report["sends"] is None else "See the send report.",
-             new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    sends = report["sends"]
+    if sends is None:
+        pdf.cell(0, 6, "No email sends for this campaign.", new_x="LMARGIN", new_y="NEXT")
+    else:
+        rows = [["Send", "Recipients", "Sent", "Opens", "Clicks", "Unsubscribes", "Bounces"]]
+        for send in [*sends["sends"], {"name": "Total", "figures": sends["totals"]}]:
+            figures = send["figures"]
+            rows.append([send["name"], *(str(figures[name]) for name in ("recipients", "sent", "unique_opens",
+                         "unique_clicks", "unsubscribes", "bounced"))])  # fmt: skip
+        _table(pdf, rows, (50, 22, 22, 22, 22, 22, 20))
+        rates = sends["totals"]["rates"]
+        pdf.ln(2)
+        line = (f"Open rate {rates['open_rate'] or '-'}%, click rate {rates['click_rate'] or '-'}%, "
+                f"bounce rate {rates['bounce_rate'] or '-'}%.")  # fmt: skip
+        pdf.cell(0, 6, _printable(line), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

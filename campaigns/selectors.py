@@ -244,9 +244,29 @@ def ai_usage(*, org: Org, campaign: Campaign) -> dict[str, Any] | None:
     return usage
 
 
+# Filled by email marketing (emailing): `campaign_send_figures(*, org, campaign) -> dict | None`, the figures of
+# the campaign's sends. Looked up by name, like the AI usage: emailing sits above campaigns.
+SEND_FIGURES_SELECTOR = ("emailing.figures", "campaign_send_figures")
+
+
+def send_figures(*, org: Org, campaign: Campaign) -> dict[str, Any] | None:
+    module_name, name = SEND_FIGURES_SELECTOR
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as missing:
+        if missing.name not in (module_name, module_name.rpartition(".")[0]):
+            raise
+        return None
+    selector = getattr(module, name, None)
+    if selector is None:
+        return None
+    figures: dict[str, Any] | None = selector(org=org, campaign=campaign)
+    return figures
+
+
 def campaign_report(*, org: Org, campaign: Campaign, now: datetime.datetime | None = None) -> dict[str, Any]:
-    """Everything a client report shows: the campaign, its budget and pacing, AI usage, assets, and the send
-    figures of bulk email (null until bulk email exists)."""
+    """Everything a client report shows: the campaign, its budget and pacing, AI usage, assets, and the figures
+    of its email sends (null when it has none)."""
     zone = budgets.org_zone(org)
 
     def local(moment: datetime.datetime | None) -> datetime.datetime | None:
@@ -266,6 +286,6 @@ def campaign_report(*, org: Org, campaign: Campaign, now: datetime.datetime | No
         "budget": budget_summary_body(budget_summary(org=org, campaign=campaign, now=now)),
         "ai_usage": ai_usage(org=org, campaign=campaign),
         "assets": asset_counts(org=org, campaign=campaign),
-        "sends": None,
+        "sends": send_figures(org=org, campaign=campaign),
         "generated_at": local(now or timezone.now()),
     }

@@ -300,6 +300,7 @@ class CampaignReportSerializer(serializers.Serializer):
     )
     assets = AssetCountsSerializer()
     sends = serializers.DictField(
-        allow_null=True, help_text="Bulk-email send figures; always null until bulk email exists."
+        allow_null=True,
+        help_text="Email send figures: `count`, `totals` and `sends` (each with its figures); null without sends.",
     )
     generated_at = serializers.DateTimeField()

@@ -13,7 +13,10 @@ class CommonConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from common import strict_fields
         from common.embedded import describe_url
+
+        strict_fields.install()
 
         database = "embedded PostgreSQL" if settings.DATABASE_IS_EMBEDDED else "PostgreSQL"
         broker = "embedded Redis" if settings.REDIS_IS_EMBEDDED else "Redis"

@@ -29,3 +29,8 @@ def is_currency(code: str) -> bool:
 def is_country(code: str) -> bool:
     """`code` (upper case) names a country of ISO 3166-1."""
     return code in _countries()
+
+
+def currency_codes() -> list[str]:
+    """Every ISO 4217 code, sorted (what the API documents as the values of a currency)."""
+    return sorted(_currencies())

@@ -64,6 +64,17 @@ class Company(RecordModel, Address):
         return self.name
 
 
+class EmailConsent(models.TextChoices):
+    """Whether a person may be sent marketing email. Bounced and complained are set by the mail provider's
+    feedback; only subscribed (and never asked, where the org allows it) are ever sent to."""
+
+    SUBSCRIBED = "subscribed", "Subscribed"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+    BOUNCED = "bounced", "Bounced"
+    COMPLAINED = "complained", "Complained"
+    NEVER_ASKED = "never_asked", "Never asked"
+
+
 class Contact(RecordModel, Address):
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
@@ -75,10 +86,17 @@ class Contact(RecordModel, Address):
     company = models.ForeignKey(Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts")
     source = models.CharField(max_length=50, blank=True)
     do_not_contact = models.BooleanField(default=False)
+    # Marketing email consent, where it came from (a web form, an unsubscribe link, a bounce...) and when.
+    email_consent = models.CharField(max_length=16, choices=EmailConsent.choices, default=EmailConsent.NEVER_ASKED)
+    email_consent_source = models.CharField(max_length=40, blank=True)
+    email_consent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(RecordModel.Meta):
         ordering = ["last_name", "first_name", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email_consent__in=EmailConsent.values), name="contact_email_consent_valid"
+            ),
             # One person per email in an org, whatever the case; blank emails do not count.
             models.UniqueConstraint(
                 Lower("email"), "org", name="contact_email_ci_unique_per_org", condition=~models.Q(email="")

@@ -40,9 +40,10 @@ class ContactSerializer(RecordSerializer):
         fields = [
             "id", "first_name", "last_name", "email", "secondary_email", "phone", "mobile", "title", "company",
             "company_summary", "source", "do_not_contact", "street", "city", "region", "postal_code", "country",
-            *RECORD_FIELDS,
+            "email_consent", "email_consent_source", "email_consent_at", *RECORD_FIELDS,
         ]  # fmt: skip
-        read_only_fields = ["id", *RECORD_READ_ONLY]
+        # Consent changes only through its own route (or the person's unsubscribe), which logs its source.
+        read_only_fields = ["id", "email_consent", "email_consent_source", "email_consent_at", *RECORD_READ_ONLY]
         # Uniqueness is the service's job (a 409 naming the existing contact), not a generic 400.
         validators: list[object] = []
 

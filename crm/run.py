@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -153,8 +154,20 @@ def prepare_database(children: list[Child], stop: StopFlag) -> None:
     run_step("seed_demo", [MANAGE_PY, "seed_demo", "--org", DEMO_ORG_SLUG, "--if-empty"], children, stop)
 
 
+def share_metrics_dir() -> None:
+    """One PROMETHEUS_MULTIPROC_DIR for web and worker, so /metrics shows the tasks too; emptied at each start
+    (the last run's counters are not this run's) unless the environment names its own."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    directory = DATA_DIR / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+
+
 def start_processes(host: str, port: int, children: list[Child], stop: StopFlag) -> None:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
+    share_metrics_dir()
     schedule = str(DATA_DIR / "celerybeat-schedule")
     commands = {
         # The production server and its configuration; HOST and PORT reach it through the environment.
@@ -188,7 +201,8 @@ def banner(host: str, port: int) -> str:
             f"  API docs (Swagger)  {base}/api/docs/",
             f"  API docs (ReDoc)    {base}/api/redoc/",
             f"  Django admin        {base}/admin/",
-            f"  Health              {base}/health/",
+            f"  Health              {base}/health/ready  (liveness: {base}/health/live)",
+            f"  Metrics             {base}/metrics  (Prometheus; local callers, or METRICS_TOKEN)",
             "",
             f"  Platform admin      {admin}",
             f"  Org owner           {owner}  (org: {DEMO_ORG_SLUG})",

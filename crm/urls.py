@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from common.health import health
+from common.health import health, live, ready
+from crm.metrics import metrics
 
 handler400 = "common.errors.bad_request_view"
 handler403 = "common.errors.permission_denied_view"
@@ -11,5 +12,9 @@ handler500 = "common.errors.server_error_view"
 urlpatterns = [
     path("api/", include("crm.api")),
     path("health/", health, name="health"),
+    # Probes are configured with or without the slash; both answer, neither redirects.
+    re_path(r"^health/live/?$", live, name="health-live"),
+    re_path(r"^health/ready/?$", ready, name="health-ready"),
+    re_path(r"^metrics/?$", metrics, name="metrics"),
     path("admin/", admin.site.urls),
 ]

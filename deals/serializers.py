@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from common.fields import CurrencyField
 from common.models import BaseModel
 from contacts.models import Company, Contact
 from deals.models import Deal, Pipeline, Stage
@@ -66,11 +67,16 @@ class PipelineSerializer(serializers.ModelSerializer):
         return stages
 
 
+PIPELINE_POSITION_MAX = 100_000
+
+
 class PipelineUpdateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Pipeline
         fields = ["name", "is_default", "position"]
         validators: list[object] = []
+        # A new pipeline goes after the last one: a position near the column's limit would leave it no room.
+        extra_kwargs = {"position": {"max_value": PIPELINE_POSITION_MAX}}
 
 
 class StageReorderSerializer(serializers.Serializer):
@@ -98,7 +104,7 @@ class DealCompanySummarySerializer(serializers.ModelSerializer):
 
 class DealSerializer(RecordSerializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0), required=False)
-    currency = serializers.CharField(
+    currency = CurrencyField(
         min_length=3, max_length=3, required=False, help_text="ISO 4217; the org's currency when omitted."
     )
     weighted_amount = serializers.DecimalField(

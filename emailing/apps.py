@@ -7,3 +7,5 @@ class EmailingConfig(registry.ModuleConfig):
     name = "emailing"
     verbose_name = "Email marketing"
     default_auto_field = "django.db.models.BigAutoField"
+    urls = "emailing.urls"
+    demo_seeder = "emailing.demo.seed"

@@ -22,6 +22,7 @@ def _lead_fields(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "first_name": first[:100], "last_name": last.strip()[:100], "email": data.get("email", ""),
         "phone": data.get("phone", ""), "description": data.get("message", ""),
+        "consent": bool(data.get("consent")),
     }  # fmt: skip
 
 

@@ -76,6 +76,10 @@ class Lead(RecordModel):
     currency = models.CharField(max_length=3, default="USD")
     next_follow_up_at = models.DateTimeField(null=True, blank=True)
     description = models.TextField(blank=True)
+    # Marketing email consent the person gave on a web form or a listing inquiry (when, and through what);
+    # conversion carries it to the contact.
+    email_consent_at = models.DateTimeField(null=True, blank=True)
+    email_consent_source = models.CharField(max_length=40, blank=True)
 
     # Set by conversion only. The lead and its deal keep each other by id (Deal.source_lead_id), not by foreign
     # key: a key either way would tie the two modules' schemas together.

@@ -8,7 +8,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_choice_field
 from rest_framework import serializers
 
-from common.codes import CURRENCY_HELP, is_currency
+from common.fields import CurrencyField
 from contacts.models import Company, Contact
 from leads.models import Lead, LeadRating, LeadSource, LeadStatus, WebForm
 from properties.fields import ListingSummarySerializer, PropertyRelatedField
@@ -47,14 +47,6 @@ def _source_field(**kwargs: Any) -> NamedChoiceField:
     return NamedChoiceField(LeadSource.choices, enum_name="LeadSourceEnum", **kwargs)
 
 
-class CurrencyField(serializers.CharField):
-    def to_internal_value(self, data: Any) -> str:
-        code = super().to_internal_value(data).strip().upper()
-        if not is_currency(code):
-            raise serializers.ValidationError(f"Not a known currency. {CURRENCY_HELP}", code="invalid")
-        return code
-
-
 class LeadSerializer(RecordSerializer):
     status = _status_field(required=False)
     # DRF's metaclass takes declared fields off the class; the stubs see this one as redefining Field.source.
@@ -74,9 +66,13 @@ class LeadSerializer(RecordSerializer):
         fields = [
             "id", "first_name", "last_name", "email", "phone", "title", "company_name", "website", "industry",
             "status", "source", "rating", "estimated_value", "currency", "next_follow_up_at", "description",
-            "property", "property_summary", *CONVERSION_FIELDS, *RECORD_FIELDS,
+            "property", "property_summary", "email_consent_at", "email_consent_source", *CONVERSION_FIELDS,
+            *RECORD_FIELDS,
         ]  # fmt: skip
-        read_only_fields = ["id", *CONVERSION_FIELDS, *RECORD_READ_ONLY]
+        # Consent is recorded only from the person's own form or inquiry.
+        read_only_fields = [
+            "id", "email_consent_at", "email_consent_source", *CONVERSION_FIELDS, *RECORD_READ_ONLY,
+        ]  # fmt: skip
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not self.partial and not any(
@@ -160,6 +156,9 @@ class WebToLeadSerializer(serializers.Serializer):
     website_url = serializers.CharField(
         required=False, allow_blank=True, help_text="Leave empty: a hidden field that only robots fill in."
     )
+    consent = serializers.BooleanField(
+        required=False, default=False, help_text="The person agreed to receive marketing email (a ticked box)."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not (attrs.get("email") or attrs.get("phone")):
@@ -177,8 +176,9 @@ class WebToLeadSerializer(serializers.Serializer):
         return attrs
 
     def lead_data(self) -> dict[str, Any]:
-        skip = {"form_token", "website_url"}
-        return {key: value.strip() for key, value in self.validated_data.items() if key not in skip}
+        skip = {"form_token", "website_url", "consent"}
+        data = {key: value.strip() for key, value in self.validated_data.items() if key not in skip}
+        return {**data, "consent": bool(self.validated_data.get("consent"))}
 
 
 class WebToLeadReceiptSerializer(serializers.Serializer):
@@ -194,6 +194,9 @@ class InquirySerializer(serializers.Serializer):
     message = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     website_url = serializers.CharField(
         max_length=500, required=False, allow_blank=True, help_text="Leave empty (a trap for robots)."
+    )
+    consent = serializers.BooleanField(
+        required=False, default=False, help_text="The visitor agreed to receive marketing email (a ticked box)."
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

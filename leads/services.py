@@ -229,6 +229,7 @@ def lead_convert(
             "deal_id": str(deal.pk) if deal is not None else None,
         }
         records.log_activity(lead, actor, "converted", {"status": [old_status, LeadStatus.CONVERTED], **links})
+        _carry_consent(org, actor, lead, contact)
         for record, created in ((contact, created_contact), (company, created_company), (deal, True)):
             if record is not None:
                 verb = "created_from_lead" if created else "linked_from_lead"
@@ -236,6 +237,21 @@ def lead_convert(
     return Conversion(
         lead=lead, created_contact=created_contact, created_company=created_company, created_deal=deal is not None
     )
+
+
+def _carry_consent(org: Org, actor: Profile, lead: Lead, contact: Contact) -> None:
+    """Consent the person gave on the lead's form reaches the contact, unless the contact's own consent is
+    newer (an unsubscribe after the form was sent wins)."""
+    from contacts.consent import contact_consent_set
+    from contacts.models import EmailConsent
+
+    given = lead.email_consent_at
+    if given is None or (contact.email_consent_at is not None and contact.email_consent_at > given):
+        return
+    contact_consent_set(
+        org=org, actor=actor, contact=contact, state=EmailConsent.SUBSCRIBED,
+        source=lead.email_consent_source or "lead", at=given, details={"lead_id": str(lead.pk)},
+    )  # fmt: skip
 
 
 # --- web forms ----------------------------------------------------------------------------------------------
@@ -360,6 +376,11 @@ def lead_receive(*, intake: Intake, data: dict[str, Any]) -> Lead:
     """A submission from a web form or an integration. A repeat email lands on its open lead (blanks filled,
     the message kept on the timeline) instead of making a duplicate. Call inside `org_context(intake.org)`."""
     org = intake.org
+    data = dict(data)
+    if data.pop("consent", False) and data.get("email"):
+        # Consent given with an address; without one there is nobody to email.
+        data["email_consent_at"] = timezone.now()
+        data["email_consent_source"] = _via(intake)["via"]
     email = data.get("email", "")
     with transaction.atomic():
         if email:
@@ -386,13 +407,19 @@ def _via(intake: Intake) -> dict[str, Any]:
 
 def _receive_repeat(lead: Lead, intake: Intake, data: dict[str, Any]) -> Lead:
     filled = {name: data[name] for name in _FILLABLE_FROM_WEB if data.get(name) and not getattr(lead, name)}
+    if data.get("email_consent_at"):
+        filled["email_consent_at"] = data["email_consent_at"]
+        filled["email_consent_source"] = data["email_consent_source"]
     form_tags = intake.form.tags if intake.form is not None else []
     if set(form_tags) - set(lead.tags):
         filled["tags"] = sorted(set(lead.tags) | set(form_tags))
     if intake.listing is not None and lead.listing_id is None:
         filled["listing"] = intake.listing
     records.apply_changes(lead, intake.actor, filled)
-    entry = {**_via(intake), "filled": sorted(filled), "submitted": {k: v for k, v in data.items() if v}}
+    submitted = {k: v for k, v in data.items() if v and not k.startswith("email_consent")}
+    entry = {**_via(intake), "filled": sorted(filled), "submitted": submitted}
+    if data.get("email_consent_at"):
+        entry["email_consent"] = True
     records.log_activity(lead, intake.actor, "web_form_repeat", entry)
     return lead
 
@@ -420,7 +447,8 @@ def _receive_new(intake: Intake, data: dict[str, Any]) -> Lead:
         **data,
     )
     lead.save()
-    records.log_activity(lead, intake.actor, "created", _via(intake))
+    entry = {**_via(intake), **({"email_consent": True} if lead.email_consent_at else {})}
+    records.log_activity(lead, intake.actor, "created", entry)
     # A form's assignee hears about the new lead; nobody "did" it, so the notice comes from Keystone. The
     # listing agent hears of an inquiry through its own notice (leads.inquiries).
     if intake.listing is None:

@@ -117,8 +117,9 @@ class ListingSearch(django_filters.FilterSet):
     def org(self) -> Any:
         return org_request(self.request).org
 
-    def filter_nothing(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
-        """These parameters work together; filter_queryset reads them."""
+    def filter_nothing(self, queryset: QuerySet[Any], name: str, value) -> QuerySet[Any]:
+        """These parameters work together; filter_queryset reads them. `value` has no type hint on purpose: the
+        schema then documents each parameter by its filter's type (a number, a date, a list of statuses)."""
         return queryset
 
     def filter_listing_type(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:

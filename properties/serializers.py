@@ -8,6 +8,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.fields import CurrencyField
 from contacts.models import Company, Contact
 from properties.media.serializers import ImageSummarySerializer, cover_image_of
 from properties.models import Amenity, PriceChange, Property, Space
@@ -48,12 +49,12 @@ class PropertySerializer(RecordSerializer):
         min_value=-180, max_value=180, required=False, allow_null=True, help_text="WGS 84; with latitude."
     )
     floor_area = _area(required=False, allow_null=True, help_text="In `area_unit`.")
-    floor_area_sqm = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    floor_area_sqm = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
     lot_size = serializers.DecimalField(
         max_digits=14, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True,
         help_text="In `lot_size_unit`.",
     )  # fmt: skip
-    lot_size_sqm = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    lot_size_sqm = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, allow_null=True)
     year_built = serializers.IntegerField(min_value=1000, max_value=2200, required=False, allow_null=True)
     bathrooms = serializers.DecimalField(
         max_digits=4, decimal_places=1, min_value=Decimal(0), required=False, allow_null=True
@@ -63,7 +64,7 @@ class PropertySerializer(RecordSerializer):
         max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True,
         help_text="Per `lease_rate_period`, for the whole or per unit of area (`lease_rate_basis`).",
     )  # fmt: skip
-    currency = serializers.CharField(
+    currency = CurrencyField(
         min_length=3, max_length=3, required=False, help_text="ISO 4217; the org's currency when omitted."
     )
     cap_rate = serializers.DecimalField(
@@ -125,7 +126,7 @@ class PropertySerializer(RecordSerializer):
 class SpaceSerializer(serializers.ModelSerializer):
     name = serializers.CharField(max_length=100, required=False)
     size = _area(required=False, allow_null=True, help_text="In `size_unit`.")
-    size_sqm = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    size_sqm = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
     rate = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True,
         help_text="In the property's currency, per `rate_period`, for the whole or per unit of area.",

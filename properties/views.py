@@ -7,7 +7,6 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -16,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.filtering import StrictFilterBackend
 from properties import filters, selectors, serializers, services
 from properties.media.selectors import cover_image_prefetch
 from properties.models import Property
@@ -28,7 +28,7 @@ class PropertyViewSet(RecordViewSet[Property]):
     model = Property
     serializer_class = serializers.PropertySerializer
     filterset_class = filters.PropertyFilter
-    filter_backends = [DjangoFilterBackend, SearchFilter, RankedOrderingFilter]
+    filter_backends = [StrictFilterBackend, SearchFilter, RankedOrderingFilter]
     search_fields = ["reference", "title"]  # both trigram-indexed; `?q=` is the full-text search
     ordering_fields = ["title", "reference", "status", "property_type", "asking_price", "lease_rate",
                        "floor_area_sqm", "bedrooms", "year_built", "city", "created_at", "updated_at"]  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.codes import COUNTRY_HELP, is_country
@@ -97,3 +98,20 @@ class CountryField(serializers.CharField):
         if code and not is_country(code):
             raise serializers.ValidationError(f"Not a known country. {COUNTRY_HELP}", code="invalid")
         return code
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "Custom field values by key, as the org's custom field definitions for this module say.",
+    }
+)
+class CustomValuesField(serializers.JSONField):
+    """The custom values of a record: an object of key to value (the definitions check each value)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Send an object of custom field keys and values.", code="invalid")
+        return value

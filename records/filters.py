@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,7 +57,7 @@ class RecordFilterSet(django_filters.FilterSet):
         tags = [tag.strip().lower() for tag in value.split(",") if tag.strip()]
         return queryset.filter(tags__overlap=tags) if tags else queryset
 
-    def filter_assigned_to(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+    def filter_assigned_to(self, queryset: QuerySet[Any], name: str, value: uuid.UUID) -> QuerySet[Any]:
         return queryset.filter(assigned_to__contains=[value])
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from records.fields import OrgProfileListField, TagListField
+from records.fields import CustomValuesField, OrgProfileListField, TagListField
 from records.ports import custom_values
 from tenants.pipeline.context import org_request
 
@@ -18,7 +18,7 @@ RECORD_READ_ONLY = ["archived_at", "created_at", "updated_at", "created_by", "up
 class RecordSerializer(serializers.ModelSerializer):
     assigned_to = OrgProfileListField(required=False)
     tags = TagListField()
-    custom_fields = serializers.JSONField(required=False)
+    custom_fields = CustomValuesField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         """Custom values are checked against the org's definitions, merged over the stored ones on update, and

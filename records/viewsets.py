@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.errors import ApiError, NotFound
+from common.filtering import query_flag
 from common.ids import UUID_ROUTE_PATTERN
 from common.pagination import FeedCursorPagination
 from records import export
@@ -80,7 +81,7 @@ TIMELINE_PARAMS = [
     OpenApiParameter("cursor", str, description="From the previous page's `next`; omit for the newest page."),
     OpenApiParameter(
         "page_size",
-        int,
+        {"type": "integer", "minimum": 1},
         description=f"Entries per page (default {FeedCursorPagination.page_size}, "
         f"at most {FeedCursorPagination.max_page_size}).",
     ),
@@ -135,7 +136,7 @@ class RecordViewSet(OrgViewMixin, viewsets.ModelViewSet, Generic[R]):
             pass  # these act on archived records
         elif self.action in ("list", "export", *self.list_like_actions):
             params = self.request.query_params
-            queryset = queryset.filter(archived_at__isnull=params.get("archived") != "true")
+            queryset = queryset.filter(archived_at__isnull=not query_flag(self.request, "archived"))
             queryset = custom_values().filter(
                 queryset, org=self.org, module=self.model._meta.label_lower, params=params
             )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.filters import SearchFilter
 
+from common.filtering import StrictFilterBackend
 from records.filters import RankedOrderingFilter
 from records.viewsets import RecordViewSet
 from tasks import filters, serializers, services
@@ -17,7 +17,7 @@ class TaskViewSet(RecordViewSet[Task]):
     model = Task
     serializer_class = serializers.TaskSerializer
     filterset_class = filters.TaskFilter
-    filter_backends = [DjangoFilterBackend, SearchFilter, RankedOrderingFilter]
+    filter_backends = [StrictFilterBackend, SearchFilter, RankedOrderingFilter]
     search_fields = ["title"]
     ordering_fields = ["title", "status", "priority", "due_at", "completed_at", "created_at", "updated_at"]
     ordering_ranks = {"priority": TaskPriority.values, "status": TaskStatus.values}

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from common.metrics import email_counted
 from tenants.pipeline.tasks import OrgTask, enqueue
 
 logger = logging.getLogger("crm.mail")
@@ -52,5 +53,6 @@ def send_templated_email(*, to: str, template: str, context: dict[str, Any], org
     subject, text, html = render_email(template, context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     message.attach_alternative(html, "text/html")
-    message.send()
+    with email_counted(template):
+        message.send()
     return True

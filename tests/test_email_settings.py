@@ -44,7 +44,16 @@ def _backend_in(settings_module: str, **env: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+# Production refuses to start without real services; settings are read here, nothing is connected to.
+PRODUCTION_ENV = {
+    "DATABASE_URL": "postgresql://crm@127.0.0.1:1/crm",
+    "REDIS_URL": "redis://127.0.0.1:1/0",
+    "ALLOWED_HOSTS": "crm.example.com",
+}
+
+
 def test_production_sends_through_smtp_by_default_and_ses_when_asked() -> None:
-    assert _backend_in("crm.settings.production") == "django.core.mail.backends.smtp.EmailBackend"
-    assert _backend_in("crm.settings.production", EMAIL_BACKEND="ses") == "django_ses.SESBackend"
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    assert _backend_in("crm.settings.production", **PRODUCTION_ENV) == smtp
+    assert _backend_in("crm.settings.production", **PRODUCTION_ENV, EMAIL_BACKEND="ses") == "django_ses.SESBackend"
     assert _backend_in("crm.settings.local") == "django.core.mail.backends.filebased.EmailBackend"

@@ -81,6 +81,9 @@ def test_every_operation_has_a_summary_and_documents_its_errors_in_the_envelope(
         errors = {status: response for status, response in operation["responses"].items() if status >= "400"}
         assert "429" in errors, (path, method)
         for status, response in errors.items():
+            if status == "414":  # answered by the web server in front of the API, before it runs
+                assert "content" not in response, (path, method)
+                continue
             assert response["content"]["application/json"]["schema"] == envelope, (path, method, status)
     assert schema["components"]["schemas"]["ErrorEnvelope"]["required"] == ["code", "detail", "fields"]
 

@@ -202,6 +202,11 @@ PUBLIC_SPECS: dict[str, dict[str, Call]] = {
     "api:org-deletion-cancel": {
         "POST": Call(status=404, kwargs=lambda cast, made: {"org_id": cast.org_a.pk}, overrides={"owner": 409})
     },
+    # Probes and the scrape: the same answer for everyone (the test client calls from 127.0.0.1 and the test
+    # settings set no METRICS_TOKEN; tests/test_ops_metrics.py covers the token and outside callers).
+    "health-live": {"GET": Call()},
+    "health-ready": {"GET": Call()},
+    "metrics": {"GET": Call()},
 }
 
 

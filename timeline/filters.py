@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import django_filters
@@ -27,7 +28,7 @@ class CommentFilter(_DateRangeFilterSet):
         model = Comment
         fields: list[str] = []
 
-    def filter_mentions(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+    def filter_mentions(self, queryset: QuerySet[Any], name: str, value: uuid.UUID) -> QuerySet[Any]:
         return queryset.filter(mentions__contains=[value])
 
 

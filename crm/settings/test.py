@@ -19,12 +19,19 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # Uploads (logos, attachments) land in a throwaway folder, never in the developer's .data/media.
+import os  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="keystone-test-media-"))
+# A server the suite starts (tests/test_schemathesis.py) shares the suite's folder: its workers are processes
+# of their own, and an upload one of them stores must be there for the next.
+MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT") or tempfile.mkdtemp(prefix="keystone-test-media-"))
 
 # A tiny module that exists only here: the registry alone must give it routes, access rows, export, bulk and
 # reassignment (tests/test_registry.py). Adding a module is its folder and this one line.
 TENANT_APPS = [*TENANT_APPS, "tests.widgets"]
 INSTALLED_APPS = SHARED_APPS + TENANT_APPS
+
+# WhiteNoise warns on every process start while `collectstatic` (run by `make run`) has not made the folder yet;
+# servers the suite starts must log JSON lines only.
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)

@@ -25,9 +25,10 @@ pytestmark = pytest.mark.django_db
 LEADS_EXPORT = "/api/leads/export/"
 LEAD_COLUMNS = [
     "id", "first_name", "last_name", "email", "phone", "title", "company_name", "website", "industry", "status",
-    "source", "rating", "estimated_value", "currency", "next_follow_up_at", "description", "converted_contact",
-    "converted_company", "converted_deal_id", "converted_at", "converted_by", "assigned_to", "tags",
-    "archived_at", "created_at", "updated_at", "created_by", "updated_by",
+    "source", "rating", "estimated_value", "currency", "next_follow_up_at", "description", "property",
+    "property_summary", "email_consent_at", "email_consent_source", "converted_contact", "converted_company",
+    "converted_deal_id", "converted_at",
+    "converted_by", "assigned_to", "tags", "archived_at", "created_at", "updated_at", "created_by", "updated_by",
 ]  # fmt: skip
 
 

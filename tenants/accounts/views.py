@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.models import User
+from common.openapi import GONE
 from common.throttling import Limit, client_ip, enforce, hashed_key
 from common.validation import validated
 from tenants.accounts import email_links, serializers, services, two_factor
@@ -130,7 +131,8 @@ class EmailVerifyView(APIView):
     authentication_classes: list[type] = []
 
     @extend_schema(
-        request=serializers.EmailVerifyRequestSerializer, responses={200: serializers.EmailVerifiedSerializer}
+        request=serializers.EmailVerifyRequestSerializer,
+        responses={200: serializers.EmailVerifiedSerializer, 410: GONE},
     )
     def post(self, request: Request) -> Response:
         token = validated(serializers.EmailVerifyRequestSerializer, request.data)["token"]
@@ -163,7 +165,10 @@ class PasswordResetConfirmView(APIView):
 
     @extend_schema(
         request=serializers.PasswordResetConfirmSerializer,
-        responses={204: OpenApiResponse(description="The password is set; every earlier session is signed out.")},
+        responses={
+            204: OpenApiResponse(description="The password is set; every earlier session is signed out."),
+            410: GONE,
+        },
     )
     def post(self, request: Request) -> Response:
         email_links.password_reset_confirm(**validated(serializers.PasswordResetConfirmSerializer, request.data))

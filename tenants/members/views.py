@@ -13,7 +13,9 @@ from rest_framework.views import APIView
 
 from common.access import ADMINS
 from common.errors import field_error
+from common.filtering import query_flag
 from common.models import Profile, Role
+from common.openapi import GONE
 from common.throttling import Limit, client_ip, enforce, hashed_key
 from common.validation import validated
 from tenants.accounts.serializers import LoginResponseSerializer, MembershipSerializer, UserSerializer
@@ -89,7 +91,7 @@ class MemberListView(OrgViewMixin, ListAPIView):
     def get_queryset(self) -> Any:
         request = self.request
         profile = self.actor
-        include_removed = request.query_params.get("removed") == "true" and profile.role in ADMINS
+        include_removed = query_flag(request, "removed") and profile.role in ADMINS
         queryset = selectors.members_of(self.org, include_removed=include_removed)
         if term := request.query_params.get("search", "").strip():
             queryset = selectors.members_search(queryset, term)
@@ -105,7 +107,18 @@ class MemberDetailView(OrgViewMixin, APIView):
     def get(self, request: Request, profile_id: Any) -> Response:
         return Response(s.MemberSerializer(selectors.member_get(org=self.org, profile_id=profile_id)).data)
 
-    @extend_schema(request=s.RoleChangeSerializer, responses={200: s.MemberSerializer})
+    # The role is the one thing a member's PATCH changes, so it is required even in a PATCH (drf-spectacular
+    # would document every field of a PATCH body as optional).
+    @extend_schema(
+        request={
+            "application/json": {
+                "type": "object",
+                "properties": {"role": {"$ref": "#/components/schemas/RoleEnum"}},
+                "required": ["role"],
+            }
+        },
+        responses={200: s.MemberSerializer},
+    )
     def patch(self, request: Request, profile_id: Any) -> Response:
         role = validated(s.RoleChangeSerializer, request.data)["role"]
         profile = services.member_role_change(profile_id=profile_id, role=role, **acting(request))
@@ -172,7 +185,7 @@ class InvitationListView(OrgViewMixin, ListAPIView):
 
 
 class InvitationResendView(APIView):
-    @extend_schema(request=None, responses={200: s.InvitationSerializer})
+    @extend_schema(request=None, responses={200: s.InvitationSerializer, 410: GONE})
     def post(self, request: Request, invitation_id: Any) -> Response:
         return Response(
             s.InvitationSerializer(
@@ -194,7 +207,7 @@ class InvitationRevokeView(APIView):
 class InvitationPreviewView(APIView):
     authentication_classes: list[type] = []
 
-    @extend_schema(request=s.InvitationTokenSerializer, responses={200: s.InvitationPreviewSerializer})
+    @extend_schema(request=s.InvitationTokenSerializer, responses={200: s.InvitationPreviewSerializer, 410: GONE})
     def post(self, request: Request) -> Response:
         token = _valid_invitation_token(request)
         invitation, has_account = invitations.invitation_preview(token=token)
@@ -211,7 +224,7 @@ class InvitationPreviewView(APIView):
 class InvitationAcceptView(APIView):
     """For an existing account: it must be signed in, so nobody is attached to an org without consent."""
 
-    @extend_schema(request=s.InvitationTokenSerializer, responses={200: MembershipSerializer})
+    @extend_schema(request=s.InvitationTokenSerializer, responses={200: MembershipSerializer, 410: GONE})
     def post(self, request: Request) -> Response:
         token = _valid_invitation_token(request)
         profile = invitations.invitation_accept(token=token, user=signed_in_user(request), ip=client_ip(request))
@@ -221,7 +234,7 @@ class InvitationAcceptView(APIView):
 class InvitationAcceptNewView(APIView):
     authentication_classes: list[type] = []
 
-    @extend_schema(request=s.InvitationAcceptNewSerializer, responses={201: LoginResponseSerializer})
+    @extend_schema(request=s.InvitationAcceptNewSerializer, responses={201: LoginResponseSerializer, 410: GONE})
     def post(self, request: Request) -> Response:
         enforce(INVITATION_LIMIT, client_ip(request))
         data = validated(s.InvitationAcceptNewSerializer, request.data)

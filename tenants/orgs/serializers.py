@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.fields import CurrencyField, TimeZoneField
 from common.images import ImageRefused, image_inspect
 from tenants.models import AuditEvent, Org
 from tenants.orgs.services import DATE_FORMATS
@@ -45,6 +48,11 @@ class OrgDetailSerializer(serializers.ModelSerializer):
         return str(self.context["profile"].pk)
 
 
+@extend_schema_field({"type": "string", "enum": list(settings.AI_LANGUAGES)})
+class LanguageField(serializers.CharField):
+    """One of the languages AI copy is written in (settings.AI_LANGUAGES; the service checks it)."""
+
+
 class OrgSettingsSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     slug = serializers.CharField(
@@ -53,11 +61,11 @@ class OrgSettingsSerializer(serializers.Serializer):
         help_text="The org's address in the `org` header and public URLs; any script, transliterated. Links "
         "with the old slug stop working.",
     )
-    timezone = serializers.CharField(max_length=64, required=False)
-    currency = serializers.CharField(max_length=3, required=False)
+    timezone = TimeZoneField(max_length=64, required=False)
+    currency = CurrencyField(max_length=3, required=False)
     date_format = serializers.ChoiceField(choices=DATE_FORMATS, required=False)
     requires_two_factor = serializers.BooleanField(required=False)
-    language = serializers.CharField(max_length=8, required=False, help_text="One of settings.AI_LANGUAGES.")
+    language = LanguageField(max_length=8, required=False, help_text="The language AI copy is written in.")
     public_origins = serializers.ListField(
         child=serializers.CharField(max_length=200),
         max_length=20,

@@ -55,7 +55,11 @@ class OrgLogoView(OrgViewMixin, APIView):
         org = self.org
         if not org.logo:
             raise NotFound()
-        return FileResponse(org.logo.open("rb"), filename=str(org.logo.name).rsplit("/", 1)[-1])
+        try:
+            logo = org.logo.open("rb")
+        except FileNotFoundError:  # the row names a file the storage no longer has: there is no logo to send
+            raise NotFound() from None
+        return FileResponse(logo, filename=str(org.logo.name).rsplit("/", 1)[-1])
 
     @extend_schema(request={"multipart/form-data": s.LogoUploadSerializer}, responses={200: s.OrgDetailSerializer})
     def put(self, request: Request) -> Response:
@@ -107,7 +111,7 @@ class AuditListView(OrgViewMixin, ListAPIView):
         if params.get("actor"):
             queryset = queryset.filter(actor_user_id=_uuid_or_400("actor", params["actor"]))
         for name, lookup in (("since", "created_at__gte"), ("until", "created_at__lt")):
-            if params.get(name):
+            if name in params:  # present but blank is a 400 too, not "any time"
                 queryset = queryset.filter(**{lookup: moment_param(name, params[name])})
         return queryset
 

@@ -100,7 +100,7 @@ def test_entries_written_while_someone_pages_do_not_shift_the_pages_after_the_fi
     assert second["next"] is None
 
 
-def test_the_page_size_defaults_to_50_and_is_capped_at_200(cast: Cast) -> None:
+def test_the_page_size_defaults_to_50_is_capped_at_200_and_nonsense_is_a_400(cast: Cast) -> None:
     contact = make_contact(cast)
     with org_context(cast.org_a):
         ActivityEntry.objects.bulk_create(
@@ -110,14 +110,15 @@ def test_the_page_size_defaults_to_50_and_is_capped_at_200(cast: Cast) -> None:
         )  # fmt: skip
     url = f"/api/contacts/{contact.pk}/timeline/"
 
-    default, capped, nonsense = (
-        _feed(cast.owner, url),
-        _feed(cast.owner, url, page_size=500),
-        _feed(cast.owner, url, page_size="many"),
-    )
+    default, capped = _feed(cast.owner, url), _feed(cast.owner, url, page_size=500)
+    nonsense = [client_for(cast.owner).get(url, {"page_size": value}) for value in ("many", "0", "-3", "")]
 
-    assert [len(body["results"]) for body in (default, capped, nonsense)] == [50, 200, 50]
-    assert all(body["next"] is not None for body in (default, capped, nonsense))
+    assert [len(body["results"]) for body in (default, capped)] == [50, 200]
+    assert all(body["next"] is not None for body in (default, capped))
+    detail = "A whole number from 1 (at most 200 are sent)."
+    error = {"code": "invalid", "detail": detail}
+    refused = {**error, "fields": {"page_size": [error]}}
+    assert [(response.status_code, response.json()) for response in nonsense] == [(400, refused)] * 4
 
 
 def _base64(raw: bytes) -> str:
