@@ -15,6 +15,11 @@ the one AppConfig class an apps.py defines, and an imported one would count twic
 - `demo_seeder`: `seed(ctx) -> {what: count}`, run by `seed_demo` in INSTALLED_APPS order.
 - `comment_listener`: `listener(*, org, actor, target, comment) -> None`, run by the timeline inside the
   transaction of every new comment (or reply) on one of the module's own record types.
+- `activity_listener`: `listener(entry) -> None`, run by the timeline inside the transaction of every activity
+  entry it writes on any record (`entry.org`, `created_by`, `verb`, `target_type`, `target_id`, `changes`): the
+  one place a module learns that a record changed, to write an outbox row or publish after commit.
+- `notification_listener`: `listener(notifications) -> None`, run with the notifications just written, inside
+  their transaction.
 - `provides`: kernel ports this module fills, by port name (see records.ports).
 
 Callables are dotted paths, imported on first use: an AppConfig is loaded before the models are.
@@ -60,6 +65,8 @@ class ModuleConfig(AppConfig):
     reference_mover: ClassVar[str | None] = None
     demo_seeder: ClassVar[str | None] = None
     comment_listener: ClassVar[str | None] = None
+    activity_listener: ClassVar[str | None] = None
+    notification_listener: ClassVar[str | None] = None
     provides: ClassVar[Mapping[str, str]] = {}
 
 
@@ -154,6 +161,14 @@ def comment_listener_of(target_type: str) -> Callable[..., None] | None:
             listener: Callable[..., None] = _imported(module.comment_listener)
             return listener
     return None
+
+
+def activity_listeners() -> list[Callable[[Any], None]]:
+    return [_imported(module.activity_listener) for module in modules() if module.activity_listener]
+
+
+def notification_listeners() -> list[Callable[[list[Any]], None]]:
+    return [_imported(module.notification_listener) for module in modules() if module.notification_listener]
 
 
 def provider(port: str) -> Any:

@@ -15,8 +15,10 @@ from common.access import ADMINS, ALL_ROLES, WRITERS, Scope
 from common.context import org_context
 from customfields.services import record_modules
 from tenants.testing.fixtures import Cast, client_for
+from tests.widgets import listeners
 from tests.widgets.models import Widget
 from timeline.models import ActivityEntry
+from timeline.notifications import notify
 from timeline.selectors import target_models
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +63,28 @@ def test_a_member_creates_lists_and_patches_a_widget_through_the_routes_the_regi
     with org_context(cast.org_a):
         verbs = list(ActivityEntry.objects.filter(target_type="widgets.widget").values_list("verb", flat=True))
     assert sorted(verbs) == ["created", "updated"]
+
+
+def test_a_module_hears_every_change_inside_its_transaction_and_every_notification(cast: Cast) -> None:
+    listeners.HEARD.clear()
+    client = client_for(cast.member)
+
+    created = client.post(WIDGETS, {"name": "Sprocket"}, format="json").json()
+    contact = client.post("/api/contacts/", {"first_name": "Heard"}, format="json").json()
+    with org_context(cast.org_a):
+        notify(
+            org=cast.org_a, actor=cast.member, recipient_ids=[cast.manager.pk], kind="mentioned",
+            target_type="widgets.widget", target_id=created["id"], message="Look",
+        )  # fmt: skip
+
+    heard = listeners.HEARD[:2]
+    changes = [(h["verb"], h["target_type"], str(h["target_id"]), h["in_transaction"]) for h in heard]
+    assert changes == [
+        ("created", "widgets.widget", created["id"], True),
+        ("created", "contacts.contact", contact["id"], True),
+    ]
+    assert {h.get("org") for h in listeners.HEARD[:2]} == {cast.org_a.pk}
+    assert listeners.HEARD[2:] == [{"notifications": [(cast.manager.pk, "mentioned")]}]
 
 
 def test_the_export_and_the_bulk_action_work_for_the_module(cast: Cast) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from common import registry
 from common.models import Profile
 from tenants.mail import email_send
 from timeline.models import Notification, NotificationKind
@@ -63,4 +64,6 @@ def notify(
     emailed = [n.pk for n in notifications if n.emailed_at]
     if emailed:
         Notification.objects.filter(pk__in=emailed).update(emailed_at=now)
+    for listener in registry.notification_listeners():
+        listener(notifications)
     return notifications

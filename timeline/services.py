@@ -36,7 +36,7 @@ def activity_record(
     target_id: uuid.UUID,
     changes: dict[str, Any] | None = None,
 ) -> ActivityEntry:
-    return ActivityEntry.objects.create(
+    entry = ActivityEntry.objects.create(
         org=org,
         created_by=actor,
         updated_by=actor,
@@ -45,6 +45,9 @@ def activity_record(
         target_id=target_id,
         changes=changes or {},
     )
+    for listener in registry.activity_listeners():
+        listener(entry)
+    return entry
 
 
 # --- Comments ---------------------------------------------------------------------------------------------
