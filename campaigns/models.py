@@ -6,12 +6,12 @@ import uuid
 from typing import ClassVar
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
 
 from common.models import BaseModel, Profile, RecordModel
+from common.search import accent_free_trigram_index
 
 
 class Objective(models.TextChoices):
@@ -80,7 +80,7 @@ class Campaign(RecordModel):
         ]
         indexes = [
             *RecordModel.Meta.indexes,
-            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="campaign_name_trgm"),
+            accent_free_trigram_index("name", "campaign_name_trgm"),
             GinIndex(fields=["property_ids"], name="campaign_property_ids"),
             GinIndex(fields=["watchers"], name="campaign_watchers"),
             # The schedule sweep: scheduled ones by start, active ones by end.

@@ -7,13 +7,11 @@ from typing import Any, cast
 
 from django.http import FileResponse, HttpResponse
 from django.utils.text import slugify
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers as drf
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.filters import SearchFilter
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -23,6 +21,8 @@ from campaigns import asset_services, budget_services, filters, reports, selecto
 from campaigns import serializers as s
 from campaigns.models import Campaign
 from common.errors import NotFound
+from common.filtering import StrictFilterBackend
+from common.search import SearchFilter
 from common.validation import validated
 from records.filters import RankedOrderingFilter
 from records.viewsets import JsonUnlessStreamed, RecordViewSet
@@ -35,8 +35,8 @@ class CampaignViewSet(RecordViewSet[Campaign]):
     model = Campaign
     serializer_class = s.CampaignSerializer
     filterset_class = filters.CampaignFilter
-    filter_backends = [DjangoFilterBackend, SearchFilter, RankedOrderingFilter]
-    search_fields = ["name"]  # trigram-indexed
+    filter_backends = [StrictFilterBackend, SearchFilter, RankedOrderingFilter]
+    search_fields = ["~name"]  # trigram-indexed
     ordering_fields = ["name", "status", "objective", "starts_at", "ends_at", "created_at", "updated_at"]
     ordering_ranks = {"status": ["draft", "scheduled", "active", "paused", "completed", "cancelled"]}
     # Every bulk change goes through campaign_change: the status machine and write rights hold per campaign.
@@ -267,7 +267,8 @@ class AssetDetailView(_CampaignPart):
 class AssetDownloadView(_CampaignPart):
     """Always a download, never rendered in the browser: a file cannot run as a page of this site."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    # Sent with the type the file was stored with (an image, a PDF, text), always as an attachment.
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request: Request, campaign_id: Any, asset_id: Any) -> Any:
         asset = selectors.asset_of(org=self.org, campaign=self.campaign(), asset_id=asset_id)
         if asset.is_link:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from common.models import RecordModel
+from common.search import accent_free_trigram_index
 
 
 class CaseStatus(models.TextChoices):
@@ -63,7 +62,7 @@ class Case(RecordModel):
         ordering = ["-created_at", "-id"]
         indexes = [
             *RecordModel.Meta.indexes,
-            GinIndex(OpClass(Upper("subject"), name="gin_trgm_ops"), name="case_subject_trgm"),
+            accent_free_trigram_index("subject", "case_subject_trgm"),
             models.Index(fields=["org", "status", "due_at"], name="case_status_due"),
         ]
 

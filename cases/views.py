@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.filters import SearchFilter
-
 from cases import filters, serializers, services
 from cases.models import Case, CasePriority
 from common.filtering import StrictFilterBackend
+from common.search import SearchFilter
 from records.filters import RankedOrderingFilter
 from records.viewsets import RecordViewSet
 
@@ -19,7 +18,7 @@ class CaseViewSet(RecordViewSet[Case]):
     filterset_class = filters.CaseFilter
     filter_backends = [StrictFilterBackend, SearchFilter, RankedOrderingFilter]
     # The subject, and who it is about: the contact's name and email and the company's name (all trigram-indexed).
-    search_fields = ["subject", "contact__email", "contact__first_name", "contact__last_name", "company__name"]
+    search_fields = ["~subject", "contact__email", "~contact__first_name", "~contact__last_name", "~company__name"]
     ordering_fields = [
         "subject",
         "status",

@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiResponse
 
 from common.access import Audience, Scope
 from common.registry import route_access
+from common.strict_fields import lenient_serializers
 
 ORG_HEADER = {
     "name": "org",
@@ -198,6 +199,7 @@ def document_the_contract(result: dict[str, Any], generator: Any, **kwargs: Any)
             if access is not None and access.scope == Scope.TENANT and security and {"bearerAuth": []} in security:
                 security.append({"apiKeyAuth": []})
     _blank_emails_are_not_formatted(components["schemas"])
+    _request_bodies_are_closed(result, components["schemas"])
     return result
 
 
@@ -239,3 +241,20 @@ def _blank_emails_are_not_formatted(schemas: dict[str, Any]) -> None:
             blank_allowed = not twin.get("properties", {}).get(field, {}).get("minLength")
             if isinstance(prop, dict) and prop.get("format") == "email" and blank_allowed:
                 del prop["format"]
+
+
+def _request_bodies_are_closed(result: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """A body names only the fields its request documents (common.strict_fields refuses any other with 400
+    `unknown_field`), except the few serializers that take and ignore the rest (an HTML form's submit button)."""
+    lenient = {cls.__name__.removesuffix("Serializer") for cls in lenient_serializers()}
+    for name, schema in schemas.items():
+        base = name.removeprefix("Patched").removesuffix("Request")
+        if name.endswith("Request") and schema.get("type") == "object" and base not in lenient:
+            schema.setdefault("additionalProperties", False)
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            content = operation.get("requestBody", {}).get("content", {}) if isinstance(operation, dict) else {}
+            for media in content.values():
+                schema = media.get("schema", {})
+                if schema.get("type") == "object" and "properties" in schema:
+                    schema.setdefault("additionalProperties", False)

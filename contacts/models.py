@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower, Upper
 
 from common.models import RecordModel
+from common.search import accent_free_trigram_index
 
 
 class Address(models.Model):
@@ -55,7 +56,7 @@ class Company(RecordModel, Address):
                 name="company_list_order",
                 condition=models.Q(archived_at__isnull=True),
             ),
-            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="company_name_trgm"),
+            accent_free_trigram_index("name", "company_name_trgm"),
             GinIndex(OpClass(Upper("domain"), name="gin_trgm_ops"), name="company_domain_trgm"),
             GinIndex(OpClass(Upper("phone"), name="gin_trgm_ops"), name="company_phone_trgm"),
         ]
@@ -111,8 +112,8 @@ class Contact(RecordModel, Address):
                 name="contact_list_order",
                 condition=models.Q(archived_at__isnull=True),
             ),
-            GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"), name="contact_first_trgm"),
-            GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"), name="contact_last_trgm"),
+            accent_free_trigram_index("first_name", "contact_first_trgm"),
+            accent_free_trigram_index("last_name", "contact_last_trgm"),
             GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="contact_email_trgm"),
             GinIndex(OpClass(Upper("phone"), name="gin_trgm_ops"), name="contact_phone_trgm"),
             GinIndex(OpClass(Upper("secondary_email"), name="gin_trgm_ops"), name="contact_email2_trgm"),

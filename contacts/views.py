@@ -18,7 +18,7 @@ class CompanyViewSet(RecordViewSet[Company]):
     model = Company
     serializer_class = serializers.CompanySerializer
     filterset_class = filters.CompanyFilter
-    search_fields = ["name", "domain", "phone"]
+    search_fields = ["~name", "domain", "phone"]
     ordering_fields = ["name", "created_at", "updated_at"]
     bulk_fields = ("assigned_to", "tags", "industry", "size")
 
@@ -46,7 +46,7 @@ class ContactViewSet(RecordViewSet[Contact]):
     model = Contact
     serializer_class = serializers.ContactSerializer
     filterset_class = filters.ContactFilter
-    search_fields = ["first_name", "last_name", "email", "secondary_email", "phone", "mobile"]
+    search_fields = ["~first_name", "~last_name", "email", "secondary_email", "phone", "mobile"]
     ordering_fields = ["last_name", "first_name", "email", "created_at", "updated_at"]
     bulk_fields = ("assigned_to", "tags", "source", "do_not_contact")
 

@@ -15,6 +15,10 @@ class CrmConfig(registry.ModuleConfig):
         "api:docs": RouteAccess(Scope.PUBLIC, {"GET": ANYONE}),
         "api:redoc": RouteAccess(Scope.PUBLIC, {"GET": ANYONE}),
         "health": RouteAccess(Scope.PUBLIC, {"GET": ANYONE}),
+        # Emailed links: the token in the page's form is the credential, as in the API routes they stand for.
+        "link-verify-email": RouteAccess(Scope.PUBLIC, {"GET": ANYONE, "POST": ANYONE}),
+        "link-reset-password": RouteAccess(Scope.PUBLIC, {"GET": ANYONE, "POST": ANYONE}),
+        "link-accept-invite": RouteAccess(Scope.PUBLIC, {"GET": ANYONE, "POST": ANYONE}),
         "health-live": RouteAccess(Scope.PUBLIC, {"GET": ANYONE}),
         "health-ready": RouteAccess(Scope.PUBLIC, {"GET": ANYONE}),
         # The view checks its own credential: the METRICS_TOKEN bearer token, or without one a local caller.

@@ -189,6 +189,14 @@ def web_is_listening(host: str, port: int) -> bool:
         return False
 
 
+def mail_location() -> str:
+    """Where the mail of this run goes: with the file backend (the default) one .eml file per message."""
+    backend = os.environ.get("EMAIL_BACKEND", "file").strip().lower()
+    if backend == "file":
+        return f"written to {DATA_DIR / 'mail'}/ (one .eml file per message; EMAIL_BACKEND=smtp sends it)"
+    return f"sent by the {backend} backend (EMAIL_BACKEND)"
+
+
 def banner(host: str, port: int) -> str:
     base = f"http://{host}:{port}"
     admin, owner, password = (os.environ[name] for name in DEMO_DEFAULTS)
@@ -203,6 +211,7 @@ def banner(host: str, port: int) -> str:
             f"  Django admin        {base}/admin/",
             f"  Health              {base}/health/ready  (liveness: {base}/health/live)",
             f"  Metrics             {base}/metrics  (Prometheus; local callers, or METRICS_TOKEN)",
+            f"  Mail                {mail_location()}",
             "",
             f"  Platform admin      {admin}",
             f"  Org owner           {owner}  (org: {DEMO_ORG_SLUG})",
@@ -284,6 +293,8 @@ def main() -> int:
     host = os.environ.get("HOST") or "127.0.0.1"
     port = int(os.environ.get("PORT") or "8000")
     os.environ["HOST"], os.environ["PORT"] = host, str(port)  # the web server's configuration reads them
+    # Emailed links (verification, reset, invitations, listings) point at this server unless told otherwise.
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
 
     stop = StopFlag()
     for signal_number in HANDLED_SIGNALS:  # SIGHUP too: closing the terminal must not orphan the children

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Upper
 
 from common.models import BaseModel, Profile, RecordModel
+from common.search import accent_free_trigram_index
 
 
 class Pipeline(BaseModel):
@@ -109,7 +108,7 @@ class Deal(RecordModel):
         ]
         indexes = [
             *RecordModel.Meta.indexes,
-            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="deal_name_trgm"),
+            accent_free_trigram_index("name", "deal_name_trgm"),
             models.Index(fields=["org", "expected_close_date"], name="deal_expected_close"),
         ]
 

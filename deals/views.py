@@ -28,7 +28,7 @@ class DealViewSet(RecordViewSet[Deal]):
     model = Deal
     serializer_class = serializers.DealSerializer
     filterset_class = filters.DealFilter
-    search_fields = ["name"]
+    search_fields = ["~name"]
     ordering_fields = ["name", "amount", "expected_close_date", "closed_at", "stage__position", "created_at",
                        "updated_at"]  # fmt: skip
     # Every bulk change goes through deal_change. `pipeline` stays out: a bulk stage move stays

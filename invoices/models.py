@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 
 from common.models import BaseModel, Profile, RecordModel
+from common.search import accent_free_trigram_index
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -269,7 +270,7 @@ class Invoice(RecordModel, Customer, BillingSnapshot, Totals, Rendered):
                 condition=Q(status__in=["open", "partially_paid"], archived_at__isnull=True, balance_due__gt=0),
             ),
             GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="invoice_number_trgm"),
-            GinIndex(OpClass(Upper("billing_name"), name="gin_trgm_ops"), name="invoice_billing_name_trgm"),
+            accent_free_trigram_index("billing_name", "invoice_billing_name_trgm"),
         ]
 
     def __str__(self) -> str:

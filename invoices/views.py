@@ -160,7 +160,7 @@ class InvoiceViewSet(_IssuedDocumentViewSet):
     serializer_class = s.InvoiceSerializer
     list_serializer_class = s.InvoiceListSerializer
     filterset_class = filters.InvoiceFilter
-    search_fields = ["number", "billing_name"]
+    search_fields = ["number", "~billing_name"]
     ordering_fields = [
         "number",
         "status",
@@ -376,7 +376,7 @@ class QuoteViewSet(_IssuedDocumentViewSet):
     serializer_class = s.QuoteSerializer
     list_serializer_class = s.QuoteListSerializer
     filterset_class = filters.QuoteFilter
-    search_fields = ["number", "billing_name"]
+    search_fields = ["number", "~billing_name"]
     ordering_fields = ["number", "status", "issue_date", "valid_until", "total", "created_at", "updated_at"]
 
     def create_record(self, data: dict[str, Any]) -> Quote:

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower, Upper
 
 from common.models import BaseModel, Profile, RecordModel
+from common.search import accent_free_trigram_index
 
 
 class LeadStatus(models.TextChoices):
@@ -119,11 +120,11 @@ class Lead(RecordModel):
             models.Index(fields=["org", "status", "-created_at"], name="lead_status_idx"),
             models.Index(fields=["org", "next_follow_up_at"], name="lead_follow_up_idx"),
             models.Index(Lower("email"), "org", name="lead_email_ci_idx"),
-            GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"), name="lead_first_trgm"),
-            GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"), name="lead_last_trgm"),
+            accent_free_trigram_index("first_name", "lead_first_trgm"),
+            accent_free_trigram_index("last_name", "lead_last_trgm"),
             GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="lead_email_trgm"),
             GinIndex(OpClass(Upper("phone"), name="gin_trgm_ops"), name="lead_phone_trgm"),
-            GinIndex(OpClass(Upper("company_name"), name="gin_trgm_ops"), name="lead_company_trgm"),
+            accent_free_trigram_index("company_name", "lead_company_trgm"),
         ]
 
     def __str__(self) -> str:

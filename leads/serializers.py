@@ -141,6 +141,9 @@ class WebToLeadSerializer(serializers.Serializer):
     """What a public form (or an integration with an API key) may send. Everything else is decided by the
     form's settings, never by the submitter."""
 
+    # An HTML form on an agency's site posts its submit button and tracking fields too: they are ignored.
+    accepts_unknown_fields = True
+
     form_token = serializers.CharField(
         required=False, max_length=200, help_text="The form's token; not needed with an `Api-Key` header."
     )

@@ -33,7 +33,7 @@ class LeadViewSet(RecordViewSet[Lead]):
     model = Lead
     serializer_class = serializers.LeadSerializer
     filterset_class = filters.LeadFilter
-    search_fields = ["first_name", "last_name", "email", "phone", "company_name"]
+    search_fields = ["~first_name", "~last_name", "email", "phone", "~company_name"]
     ordering_fields = ["created_at", "updated_at", "last_name", "first_name", "company_name", "status", "rating",
                        "estimated_value", "next_follow_up_at", "converted_at"]  # fmt: skip
     bulk_fields = ("assigned_to", "tags", "status", "source", "rating", "next_follow_up_at")

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import django_filters
+from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
@@ -60,6 +61,12 @@ def _longitude(name: str, value: float) -> float:
     return value
 
 
+class WholeNumberFilter(django_filters.NumberFilter):
+    """A count (bedrooms): a whole number, so "1.5" is a 400 rather than rounded or compared as a decimal."""
+
+    field_class = forms.IntegerField
+
+
 class ListingSearch(django_filters.FilterSet):
     """What anyone searching listings may ask for: the public listing API uses exactly this."""
 
@@ -80,7 +87,7 @@ class ListingSearch(django_filters.FilterSet):
     )
     area_min = django_filters.NumberFilter(method="filter_nothing", help_text="Floor area, in `area_unit`.")
     area_max = django_filters.NumberFilter(method="filter_nothing", help_text="Floor area, in `area_unit`.")
-    bedrooms_min = django_filters.NumberFilter(field_name="bedrooms", lookup_expr="gte")
+    bedrooms_min = WholeNumberFilter(field_name="bedrooms", lookup_expr="gte")
     amenities = django_filters.CharFilter(method="filter_amenities", help_text="Comma-separated; all of them.")
     city = django_filters.CharFilter(lookup_expr="iexact")
     region = django_filters.CharFilter(lookup_expr="iexact")

@@ -16,6 +16,7 @@ from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
 from common.models import BaseModel, Profile, RecordModel
+from common.search import accent_free_trigram_index
 from properties.geo import location_point
 
 
@@ -232,7 +233,7 @@ class Property(RecordModel):
             GinIndex(fields=["search_document"], name="property_search_gin"),
             GinIndex(fields=["amenities"], name="property_amenities_gin"),
             # `?search=` is `UPPER(col) LIKE UPPER('%term%')` on these.
-            GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="property_title_trgm"),
+            accent_free_trigram_index("title", "property_title_trgm"),
             GinIndex(OpClass(Upper("reference"), name="gin_trgm_ops"), name="property_reference_trgm"),
         ]
 

@@ -10,8 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import F, QuerySet
-from django_filters.rest_framework import DjangoFilterBackend
-from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -19,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.errors import field_error
+from common.filtering import StrictFilterBackend, strictly_filtered
 from common.pagination import PageNumberPagination
 from common.validation import validated
 from properties.media.selectors import public_galleries_of
@@ -141,7 +140,7 @@ def _ordered(listings: QuerySet[Property], ordering: str | None, searched: bool)
 class PublicListingListView(PublicOrgView):
     # For the schema's parameters only: `get` runs the search itself, in the org the URL names.
     queryset = Property.all_orgs_unsafe.none()
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = PublicPropertyFilter
     pagination_class = PageNumberPagination
 
@@ -165,10 +164,8 @@ class PublicListingListView(PublicOrgView):
         search = PublicPropertyFilter(
             request.query_params, queryset=published(self.public_org), org=self.public_org
         )
-        if not search.is_valid():
-            raise translate_validation(search.errors)
         searched = bool(request.query_params.get("q") or request.query_params.get("near"))
-        listings = _ordered(search.qs, request.query_params.get("ordering"), searched)
+        listings = _ordered(strictly_filtered(search, request), request.query_params.get("ordering"), searched)
         pages, org = self.pagination_class(), self.public_org
         page = pages.paginate_queryset(listings, request, view=self)
         return pages.get_paginated_response(_shown(org, page, PublicListingSerializer))

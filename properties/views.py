@@ -10,12 +10,12 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.filters import SearchFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.filtering import StrictFilterBackend
+from common.search import SearchFilter
 from properties import filters, selectors, serializers, services
 from properties.media.selectors import cover_image_prefetch
 from properties.models import Property
@@ -29,7 +29,7 @@ class PropertyViewSet(RecordViewSet[Property]):
     serializer_class = serializers.PropertySerializer
     filterset_class = filters.PropertyFilter
     filter_backends = [StrictFilterBackend, SearchFilter, RankedOrderingFilter]
-    search_fields = ["reference", "title"]  # both trigram-indexed; `?q=` is the full-text search
+    search_fields = ["reference", "~title"]  # both trigram-indexed; `?q=` is the full-text search
     ordering_fields = ["title", "reference", "status", "property_type", "asking_price", "lease_rate",
                        "floor_area_sqm", "bedrooms", "year_built", "city", "created_at", "updated_at"]  # fmt: skip
     # Every bulk change goes through property_change: status rules and write rights hold per listing.

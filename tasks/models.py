@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from common.models import RecordModel
+from common.search import accent_free_trigram_index
 
 
 class TaskStatus(models.TextChoices):
@@ -63,7 +62,7 @@ class Task(RecordModel):
         ]
         indexes = [
             *RecordModel.Meta.indexes,
-            GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="task_title_trgm"),
+            accent_free_trigram_index("title", "task_title_trgm"),
             models.Index(fields=["org", "status", "due_at"], name="task_status_due"),
             models.Index(fields=["related_type", "related_id"], name="task_related"),
             # The default list page, in the default order (see RecordModel's list index).

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.filters import SearchFilter
-
 from common.filtering import StrictFilterBackend
+from common.search import SearchFilter
 from records.filters import RankedOrderingFilter
 from records.viewsets import RecordViewSet
 from tasks import filters, serializers, services
@@ -18,7 +17,7 @@ class TaskViewSet(RecordViewSet[Task]):
     serializer_class = serializers.TaskSerializer
     filterset_class = filters.TaskFilter
     filter_backends = [StrictFilterBackend, SearchFilter, RankedOrderingFilter]
-    search_fields = ["title"]
+    search_fields = ["~title"]
     ordering_fields = ["title", "status", "priority", "due_at", "completed_at", "created_at", "updated_at"]
     ordering_ranks = {"priority": TaskPriority.values, "status": TaskStatus.values}
     # Every bulk change goes through task_change, so completion stamps and reminder resets happen.

@@ -27,7 +27,7 @@ def email_send(*, to: str, template: str, context: dict[str, Any], org_id: Any =
 
 
 def render_email(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    context = {"product_name": "Keystone CRM", "site_url": settings.SITE_URL, **context}
+    context = {"product_name": "Keystone CRM", "site_url": settings.PUBLIC_BASE_URL, **context}
     # One line whatever the names in it hold: a newline in a header makes Django refuse to send.
     subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())
     text = render_to_string(f"emails/{template}.txt", context)

@@ -35,7 +35,7 @@ import requests
 from django.conf import settings
 
 from common.models import Profile, Role, User
-from tenants.models import Org
+from tenants.models import ApiKey, Invitation, Org
 from tenants.testing.fixtures import PASSWORD, database_url_for_subprocess
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,17 +43,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # The suite's share: a handful of generated cases per operation and phase, within CI's time. `make fuzz` raises it.
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES") or 5)
 # A bound on the whole schemathesis run, far above what the suite's share takes (seconds).
-MAX_TIME = int(os.environ.get("FUZZ_MAX_TIME") or 900)
+MAX_TIME = int(os.environ.get("FUZZ_MAX_TIME") or 420)
 SEED = int(os.environ.get("FUZZ_SEED") or 20260101)
 
 # Modules other work is building right now: their operations are left out of this run until they land, and then
 # this list shrinks (path prefixes as regular expressions).
-MODULES_UNDER_CONSTRUCTION = {
-    "invoices": r"^/api/(invoices|quotes|credit-notes|payments|invoice-schedules|invoice-settings)/"
-    r"|^/api/public/orgs/\{org_id\}/payment-events/",
-    "emailing": r"^/api/email/|^/api/public/email/|^/api/public/orgs/\{org_slug\}/email/",
-    "campaigns.ai": r"^/api/campaigns/(\{campaign_id\}/)?ai-|^/api/campaigns/\{campaign_id\}/generate/",
-}
+MODULES_UNDER_CONSTRUCTION: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -140,6 +135,9 @@ def _remove_rows_created_since(org_ids: set[Any], user_ids: set[Any]) -> None:
     not see it. An org goes with its schema, and with it every record of the run."""
     new_orgs = list(Org.objects.exclude(pk__in=org_ids))
     new_users = User.objects.exclude(pk__in=user_ids)
+    # Invitations and API keys hold their maker (a protected link): they go first.
+    Invitation.objects.filter(org__in=new_orgs).delete()
+    ApiKey.objects.filter(org__in=new_orgs).delete()
     Profile.objects.filter(org__in=new_orgs).delete()
     Profile.objects.filter(user__in=new_users).delete()
     for org in new_orgs:

@@ -189,7 +189,8 @@ class AttachmentDetailView(APIView):
 class AttachmentDownloadView(APIView):
     """Always a download, never rendered in the browser: a file cannot run as a page of this site."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    # Sent with the type the file was stored with (an image, a PDF, text), always as an attachment.
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request: Request, attachment_id: Any) -> Any:
         attachment, _ = selectors.attachment_get(**_ctx(request), attachment_id=attachment_id)
         try:

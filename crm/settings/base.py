@@ -158,8 +158,9 @@ IMAGE_ENHANCEMENT_SECRET = env_str("IMAGE_ENHANCEMENT_SECRET", "")
 IMAGE_ENHANCEMENT_TIMEOUT_SECONDS = env_int("IMAGE_ENHANCEMENT_TIMEOUT_SECONDS", 15 * 60)
 # A signed callback older (or newer) than this is a replay and is refused.
 IMAGE_ENHANCEMENT_CALLBACK_TOLERANCE_SECONDS = env_int("IMAGE_ENHANCEMENT_CALLBACK_TOLERANCE_SECONDS", 300)
-# The address the enhancement service calls back on, and listing emails link to.
-PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# This server's public address: every emailed link (verification, password reset, invitations, listings,
+# invoices, unsubscribes) and the enhancement service's callback start with it. `make run` sets it to its own.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- AI copy (any OpenAI-compatible server) --------------------------------------------------------------
 OPENAI_API_KEY = env_optional("OPENAI_API_KEY")
@@ -240,7 +241,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
         "common.filtering.StrictFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "common.search.SearchFilter",
         "common.ordering.StrictOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -434,5 +435,3 @@ API_KEY_REQUESTS_PER_MINUTE = env_int("API_KEY_REQUESTS_PER_MINUTE", 600)
 EXPORTS_PER_HOUR = env_int("EXPORTS_PER_HOUR", 60)
 
 # --- Product --------------------------------------------------------------------------------------------------
-# The public base URL that emailed links point at (the web app that handles them).
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

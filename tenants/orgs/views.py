@@ -108,7 +108,7 @@ class AuditListView(OrgViewMixin, ListAPIView):
         params = self.request.query_params
         if params.get("action"):
             queryset = queryset.filter(action=params["action"])
-        if params.get("actor"):
+        if "actor" in params:  # present but blank is a 400, not "anyone"
             queryset = queryset.filter(actor_user_id=_uuid_or_400("actor", params["actor"]))
         for name, lookup in (("since", "created_at__gte"), ("until", "created_at__lt")):
             if name in params:  # present but blank is a 400 too, not "any time"

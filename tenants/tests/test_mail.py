@@ -22,13 +22,13 @@ TEMPLATES: dict[str, tuple[dict[str, Any], str, str, str]] = {
     "verify_email": (
         {"name": "Dana", "email": "dana@delta.test", "token": TOKEN, "expires_hours": 48},
         "Verify your email address for Keystone CRM",
-        f"{settings.SITE_URL}/verify-email?token={TOKEN}",
+        f"{settings.PUBLIC_BASE_URL}/verify-email?token={TOKEN}",
         "Please confirm that <strong>dana@delta.test</strong> is your email address.",
     ),
     "password_reset": (
         {"name": "Dana", "email": "dana@delta.test", "token": TOKEN, "expires_minutes": 60},
         "Reset your Keystone CRM password",
-        f"{settings.SITE_URL}/reset-password?token={TOKEN}",
+        f"{settings.PUBLIC_BASE_URL}/reset-password?token={TOKEN}",
         "reset the password of the Keystone CRM account <strong>dana@delta.test</strong>.",
     ),
     "invitation": (
@@ -41,7 +41,7 @@ TEMPLATES: dict[str, tuple[dict[str, Any], str, str, str]] = {
             "expires_at": "2030-01-31",
         },
         "Ann Agent invited you to Alpha Realty on Keystone CRM",
-        f"{settings.SITE_URL}/accept-invite?token={TOKEN}",
+        f"{settings.PUBLIC_BASE_URL}/accept-invite?token={TOKEN}",
         "Ann Agent invited you to join <strong>Alpha Realty</strong> on Keystone CRM as <strong>member</strong>.",
     ),
     "role_changed": (

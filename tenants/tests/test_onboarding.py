@@ -71,11 +71,11 @@ def _hash(token: str) -> str:
 
 
 def _token_in(message: Any, page: str) -> str:
-    """The token of the `{SITE_URL}/<page>?token=` link, which must be in the plain text and the HTML part."""
-    pattern = re.escape(f"{settings.SITE_URL}/{page}?token=") + r"([A-Za-z0-9_\-]+)"
+    """The token of the `{PUBLIC_BASE_URL}/<page>?token=` link, in the plain text and the HTML part."""
+    pattern = re.escape(f"{settings.PUBLIC_BASE_URL}/{page}?token=") + r"([A-Za-z0-9_\-]+)"
     match = re.search(pattern, message.body)
     assert match, message.body
-    assert f"{settings.SITE_URL}/{page}?token={match.group(1)}" in message.alternatives[0][0]
+    assert f"{settings.PUBLIC_BASE_URL}/{page}?token={match.group(1)}" in message.alternatives[0][0]
     return match.group(1)
 
 
