@@ -45,6 +45,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # An app is in exactly one list: an app in both would get a table in every schema, and a foreign key from a
 # tenant table would silently bind to the tenant's empty copy.
 SHARED_APPS = [
+    # Before django_tenants: its `migrate_schemas` and `migrate` commands are replaced by tenants' own
+    # (tenants/orgs/migrating.py), and the first app to name a command wins.
+    "tenants",
     "django_tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -59,7 +62,6 @@ SHARED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "common",
-    "tenants",
     "demo",
     "crm",
 ]
