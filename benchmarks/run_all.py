@@ -5,6 +5,7 @@ from benchmarks import (
     campaigns,
     emailing,
     invoices,
+    migrations,
     properties,
     property_matching,
     property_media,
@@ -17,6 +18,7 @@ if __name__ == "__main__":
     for module in (
         tenancy_overhead,
         provisioning,
+        migrations,
         records,
         properties,
         property_media,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -21,6 +21,7 @@ from campaigns import asset_services, budget_services, filters, reports, selecto
 from campaigns import serializers as s
 from campaigns.models import Campaign
 from common.errors import NotFound
+from common.files import stored_file_response
 from common.filtering import StrictFilterBackend
 from common.search import SearchFilter
 from common.validation import validated
@@ -273,17 +274,14 @@ class AssetDownloadView(_CampaignPart):
         asset = selectors.asset_of(org=self.org, campaign=self.campaign(), asset_id=asset_id)
         if asset.is_link:
             raise NotFound("A linked listing image is downloaded from its listing.", code="not_an_upload")
-        try:
-            handle = asset.file.open("rb")
-        except FileNotFoundError:
-            raise NotFound("The file of this asset is missing from storage.", code="file_missing") from None
-        response = FileResponse(
-            handle, as_attachment=True, filename=asset.file_name, content_type=asset.content_type
+        return stored_file_response(
+            asset.file.storage,
+            asset.file.name,
+            content_type=asset.content_type,
+            file_name=asset.file_name,
+            as_attachment=True,
+            missing=NotFound("The file of this asset is missing from storage.", code="file_missing"),
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 class AssetApprovalView(_CampaignPart):

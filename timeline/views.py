@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import ApiError, NotFound
+from common.files import stored_file_response
 from common.validation import validated
 from records.services import record_etag
 from tenants.pipeline.authentication import signed_in_user
@@ -193,17 +193,14 @@ class AttachmentDownloadView(APIView):
     @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request: Request, attachment_id: Any) -> Any:
         attachment, _ = selectors.attachment_get(**_ctx(request), attachment_id=attachment_id)
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError:
-            raise NotFound("The file of this attachment is missing from storage.", code="file_missing") from None
-        response = FileResponse(
-            handle, as_attachment=True, filename=attachment.file_name, content_type=attachment.served_content_type
+        return stored_file_response(
+            attachment.file.storage,
+            attachment.file.name,
+            content_type=attachment.served_content_type,
+            file_name=attachment.file_name,
+            as_attachment=True,
+            missing=NotFound("The file of this attachment is missing from storage.", code="file_missing"),
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 # --- Notifications ----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from crm.settings.env import (
     env_optional,
     env_str,
 )
-from crm.settings.services import celery_url_from_redis, database_from_url, email_backend
+from crm.settings.services import celery_url_from_redis, database_from_url, email_backend, storages_setting
 
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-secret-key-change-me-in-production-0123456789")
 DEBUG = env_bool("DEBUG", False)
@@ -45,6 +45,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # An app is in exactly one list: an app in both would get a table in every schema, and a foreign key from a
 # tenant table would silently bind to the tenant's empty copy.
 SHARED_APPS = [
+    # Before django_tenants: its `migrate_schemas` and `migrate` commands are replaced by tenants' own
+    # (tenants/orgs/migrating.py), and the first app to name a command wins.
+    "tenants",
     "django_tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -59,7 +62,6 @@ SHARED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "common",
-    "tenants",
     "demo",
     "crm",
 ]
@@ -143,7 +145,28 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "static"
+
+# --- Storage ----------------------------------------------------------------------------------------------
+# Uploaded files (logos, attachments, listing photos, campaign assets, invoice PDFs) go through STORAGES: local
+# files under MEDIA_ROOT unless a bucket is named, then a private S3-compatible bucket (django-storages) whose
+# files are handed out by routes that check the caller first, as redirects to URLs signed for
+# STORAGE_SIGNED_URL_SECONDS (common.files, docs/operations.md).
 MEDIA_ROOT = BASE_DIR / ".data" / "media"
+AWS_STORAGE_BUCKET_NAME = env_optional("AWS_STORAGE_BUCKET_NAME")
+AWS_S3_ENDPOINT_URL = env_optional("AWS_S3_ENDPOINT_URL")
+AWS_S3_ACCESS_KEY_ID = env_optional("AWS_S3_ACCESS_KEY_ID")
+AWS_S3_SECRET_ACCESS_KEY = env_optional("AWS_S3_SECRET_ACCESS_KEY")
+AWS_S3_REGION_NAME = env_optional("AWS_S3_REGION_NAME")
+STORAGE_SIGNED_URL_SECONDS = env_int("STORAGE_SIGNED_URL_SECONDS", 300)
+STORAGES = storages_setting(
+    bucket=AWS_STORAGE_BUCKET_NAME,
+    endpoint_url=AWS_S3_ENDPOINT_URL,
+    access_key=AWS_S3_ACCESS_KEY_ID,
+    secret_key=AWS_S3_SECRET_ACCESS_KEY,
+    region=AWS_S3_REGION_NAME,
+    signed_url_seconds=STORAGE_SIGNED_URL_SECONDS,
+)
+
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 ATTACHMENT_MAX_PIXELS = env_int("ATTACHMENT_MAX_PIXELS", 40_000_000)
 

@@ -61,3 +61,41 @@ def email_backend(name: str) -> str:
         raise ImproperlyConfigured(
             f"EMAIL_BACKEND must be one of {', '.join(sorted(EMAIL_BACKENDS))}, not {name!r}."
         ) from None
+
+
+def storages_setting(
+    *,
+    bucket: str | None,
+    endpoint_url: str | None = None,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    region: str | None = None,
+    signed_url_seconds: int = 300,
+) -> dict[str, dict[str, object]]:
+    """Django's STORAGES: local files under MEDIA_ROOT, or a private S3-compatible bucket when one is named.
+
+    The bucket is never public: objects are written without an ACL (the bucket owner's), and every read goes
+    through a route that checks who asks and then signs a URL for `signed_url_seconds`. Without keys boto3's own
+    chain (an instance or task role, AWS_* variables) finds the credentials. A custom endpoint (MinIO, Ceph,
+    Garage...) is addressed by path, which every one of them understands.
+    """
+    static: dict[str, object] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    if not bucket:
+        return {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}, "staticfiles": static}
+    options: dict[str, object] = {
+        "bucket_name": bucket,
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": signed_url_seconds,
+        "file_overwrite": False,
+        "signature_version": "s3v4",
+    }
+    if endpoint_url:
+        options["endpoint_url"] = endpoint_url
+        options["addressing_style"] = "path"
+    if access_key and secret_key:
+        options["access_key"] = access_key
+        options["secret_key"] = secret_key
+    if region:
+        options["region_name"] = region
+    return {"default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}, "staticfiles": static}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import NotFound
+from common.files import stored_file_response
 from common.validation import validated
 from properties.media import selectors, services
 from properties.media import serializers as s
@@ -30,10 +31,6 @@ FORBIDDEN = OpenApiResponse(description="Your role, or this listing is not yours
 ARCHIVED = OpenApiResponse(description="`archived`: the listing is archived.")
 INVALID = OpenApiResponse(description="Field errors in the envelope.")
 IMAGE_FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The image (JPEG, PNG or WebP; variants are WebP).")
-PRIVATE_FILE_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; sandbox",
-}
 
 
 def _listing(request: Request, property_id: Any) -> Property:
@@ -46,15 +43,18 @@ def _image_body(request: Request, image: PropertyImage) -> dict[str, Any]:
     return dict(s.PropertyImageSerializer(image, context={"org": org_request(request).org}).data)
 
 
-def _file_response(storage: Any, name: str, content_type: str, download_name: str) -> FileResponse:
-    try:
-        handle = storage.open(name, "rb")
-    except FileNotFoundError:
-        raise NotFound("The file of this image is missing from storage.", code="file_missing") from None
-    response = FileResponse(handle, content_type=content_type, filename=download_name)
-    for header, value in PRIVATE_FILE_HEADERS.items():
-        response[header] = value
-    return response
+def _file_response(
+    storage: Any, name: str, content_type: str, download_name: str, cache_control: str
+) -> HttpResponse | FileResponse:
+    return stored_file_response(
+        storage,
+        name,
+        content_type=content_type,
+        file_name=download_name,
+        as_attachment=False,
+        cache_control=cache_control,
+        missing=NotFound("The file of this image is missing from storage.", code="file_missing"),
+    )
 
 
 class PropertyImagesView(OrgViewMixin, APIView):
@@ -144,9 +144,9 @@ class PropertyImageFileView(OrgViewMixin, APIView):
         name, content_type = found
         stem = image.file_name.rpartition(".")[0] or image.file_name
         extension = "webp" if variant != Variant.ORIGINAL else image.file_name.rpartition(".")[2]
-        response = _file_response(image.original.storage, name, content_type, f"{stem}-{variant}.{extension}")
-        response["Cache-Control"] = "private, max-age=300"
-        return response
+        return _file_response(
+            image.original.storage, name, content_type, f"{stem}-{variant}.{extension}", "private, max-age=300"
+        )
 
 
 class PropertyImageEnhancementsView(OrgViewMixin, APIView):
@@ -200,9 +200,10 @@ class PublicImageFileView(APIView):
     )
     def get(self, request: Request, org_slug: str, token: str, variant: str) -> Any:
         found = selectors.public_file(org_slug=org_slug, token=token, variant=variant)
-        response = _file_response(found.storage, found.name, found.content_type, f"{variant}.webp")
         # Short, so unpublishing takes effect within minutes even where a CDN keeps copies.
-        response["Cache-Control"] = "public, max-age=300"
+        response = _file_response(
+            found.storage, found.name, found.content_type, f"{variant}.webp", "public, max-age=300"
+        )
         response["Cross-Origin-Resource-Policy"] = "cross-origin"
         return response
 

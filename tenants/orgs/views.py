@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import mimetypes
 import uuid
 from typing import Any
 
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from common.dates import moment_param
 from common.errors import ApiError, NotFound
+from common.files import stored_file_response
 from common.throttling import client_ip
 from common.validation import validated
 from tenants.audit import audit_events_of
@@ -55,11 +56,12 @@ class OrgLogoView(OrgViewMixin, APIView):
         org = self.org
         if not org.logo:
             raise NotFound()
-        try:
-            logo = org.logo.open("rb")
-        except FileNotFoundError:  # the row names a file the storage no longer has: there is no logo to send
-            raise NotFound() from None
-        return FileResponse(logo, filename=str(org.logo.name).rsplit("/", 1)[-1])
+        # A row naming a file the storage no longer has is no logo to send: the same 404.
+        file_name = str(org.logo.name).rsplit("/", 1)[-1]
+        content_type = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+        return stored_file_response(
+            org.logo.storage, org.logo.name, content_type=content_type, file_name=file_name, as_attachment=False
+        )
 
     @extend_schema(request={"multipart/form-data": s.LogoUploadSerializer}, responses={200: s.OrgDetailSerializer})
     def put(self, request: Request) -> Response:
