@@ -78,6 +78,8 @@ TENANT_APPS = [
     "tasks",
     "invoices",
     "emailing",
+    "webhooks",
+    "imports",
 ]
 INSTALLED_APPS = SHARED_APPS + TENANT_APPS
 
@@ -219,6 +221,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "invoice-reminders": {"task": "invoices.overdue_reminders", "schedule": 3600.0},
     "email-sends-start": {"task": "emailing.start_scheduled_sends", "schedule": 60.0},
     "email-sends-reap": {"task": "emailing.reap_expired_leases", "schedule": 60.0},
+    "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 60.0},
 }
 # Ready, fully migrated spare org schemas kept for sign-up (tenants/orgs/pool.py); 0 turns the pool off.
 ORG_POOL_SIZE = env_int("ORG_POOL_SIZE", 3)
@@ -371,6 +374,24 @@ AWS_SNS_EVENT_CERT_TRUSTED_DOMAINS = env_list(
 AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS = env_list("AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS")
 # An SNS message older than this is a replay and is refused.
 EMAILING_SNS_TOLERANCE_SECONDS = env_int("EMAILING_SNS_TOLERANCE_SECONDS", 3600)
+
+# --- Webhooks ---------------------------------------------------------------------------------------------
+# Outbound webhooks. http to loopback addresses is allowed in development only (a local receiver).
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", DEBUG)
+# How long a receiver has to answer one delivery.
+WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 15)
+# Seconds between a failed attempt and the next (with +-20% jitter), Svix's schedule; after the last, the
+# delivery has failed. A 429 or a timeout waits twice as long.
+WEBHOOKS_RETRY_SCHEDULE = env_list("WEBHOOKS_RETRY_SCHEDULE", ["5", "300", "1800", "7200", "18000", "36000", "36000"])
+# An endpoint whose deliveries all failed for this long is disabled and the org's admins are told.
+WEBHOOKS_DISABLE_AFTER_SECONDS = env_int("WEBHOOKS_DISABLE_AFTER_SECONDS", 5 * 24 * 3600)
+# After a rotation the old secret signs too (a second signature) for this long.
+WEBHOOKS_SECRET_OVERLAP_SECONDS = env_int("WEBHOOKS_SECRET_OVERLAP_SECONDS", 24 * 3600)
+# One worker holds an endpoint's queue this long at a time (renewed after each attempt); one run of the
+# delivery task works at most this many seconds before handing over.
+WEBHOOKS_LEASE_SECONDS = env_int("WEBHOOKS_LEASE_SECONDS", 60)
+WEBHOOKS_BATCH_SECONDS = env_int("WEBHOOKS_BATCH_SECONDS", 30)
+WEBHOOKS_MAX_ENDPOINTS_PER_ORG = env_int("WEBHOOKS_MAX_ENDPOINTS_PER_ORG", 20)
 
 # --- Errors and logs ---------------------------------------------------------------------------------------
 # Sentry is set up by crm.apps once settings are final (production.py changes the environment's default).
