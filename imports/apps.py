@@ -7,3 +7,4 @@ class ImportsConfig(registry.ModuleConfig):
     name = "imports"
     verbose_name = "Imports and org export"
     default_auto_field = "django.db.models.BigAutoField"
+    urls = "imports.urls"

@@ -222,6 +222,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "email-sends-start": {"task": "emailing.start_scheduled_sends", "schedule": 60.0},
     "email-sends-reap": {"task": "emailing.reap_expired_leases", "schedule": 60.0},
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 60.0},
+    "imports-resume": {"task": "imports.resume_stalled", "schedule": 120.0},
 }
 # Ready, fully migrated spare org schemas kept for sign-up (tenants/orgs/pool.py); 0 turns the pool off.
 ORG_POOL_SIZE = env_int("ORG_POOL_SIZE", 3)
@@ -392,6 +393,18 @@ WEBHOOKS_SECRET_OVERLAP_SECONDS = env_int("WEBHOOKS_SECRET_OVERLAP_SECONDS", 24 
 WEBHOOKS_LEASE_SECONDS = env_int("WEBHOOKS_LEASE_SECONDS", 60)
 WEBHOOKS_BATCH_SECONDS = env_int("WEBHOOKS_BATCH_SECONDS", 30)
 WEBHOOKS_MAX_ENDPOINTS_PER_ORG = env_int("WEBHOOKS_MAX_ENDPOINTS_PER_ORG", 20)
+
+# --- Imports ----------------------------------------------------------------------------------------------
+# The platform's limits on CSV/XLSX imports: file size, rows in one file, rows an org may start in a day, and
+# imports (previews included) one org may run at once.
+IMPORTS_MAX_FILE_BYTES = env_int("IMPORTS_MAX_FILE_BYTES", 256 * 1024 * 1024)
+IMPORTS_MAX_ROWS = env_int("IMPORTS_MAX_ROWS", 1_000_000)
+IMPORTS_MAX_ROWS_PER_DAY_PER_ORG = env_int("IMPORTS_MAX_ROWS_PER_DAY_PER_ORG", 2_000_000)
+IMPORTS_MAX_ACTIVE_JOBS_PER_ORG = env_int("IMPORTS_MAX_ACTIVE_JOBS_PER_ORG", 2)
+# Rows per batch: one transaction each, with the job's progress.
+IMPORTS_BATCH_SIZE = env_int("IMPORTS_BATCH_SIZE", 500)
+# A running import whose worker was silent this long is restarted from its last batch by the beat.
+IMPORTS_STALL_SECONDS = env_int("IMPORTS_STALL_SECONDS", 300)
 
 # --- Errors and logs ---------------------------------------------------------------------------------------
 # Sentry is set up by crm.apps once settings are final (production.py changes the environment's default).
