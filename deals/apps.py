@@ -29,10 +29,18 @@ class DealsConfig(registry.ModuleConfig):
             fields=("name", "amount", "currency", "expected_close_date", "contact", "company", "owner", "tags"),
             create="deals.services.deal_create",
             change="deals.services.deal_change",
-            relations={"contact": ("contacts.Contact", "email"), "company": ("contacts.Company", "domain"),
-                       "owner": ("member", "email")},
-            synonyms={"name": ("deal", "deal name", "title"), "amount": ("value", "deal value"),
-                      "expected_close_date": ("close date", "expected close"), "contact": ("contact email",),
-                      "company": ("company domain",), "owner": ("owner email", "salesperson")},
+            relations={
+                "contact": ("contacts.Contact", "email"),
+                "company": ("contacts.Company", "domain"),
+                "owner": ("member", "email"),
+            },
+            synonyms={
+                "name": ("deal", "deal name", "title"),
+                "amount": ("value", "deal value"),
+                "expected_close_date": ("close date", "expected close"),
+                "contact": ("contact email",),
+                "company": ("company domain",),
+                "owner": ("owner email", "salesperson"),
+            },
         ),
     )

@@ -165,7 +165,10 @@ def _relations_into(plan: Plan, row: Converted, lookups: dict[str, dict[str, Any
 
 def _api_errors(error: ApiError) -> Errors:
     if error.fields:
-        return {name: [{"code": e["code"], "detail": e["detail"]} for e in items] for name, items in error.fields.items()}
+        return {
+            name: [{"code": e["code"], "detail": e["detail"]} for e in items]
+            for name, items in error.fields.items()
+        }
     return {"__all__": [{"code": error.code, "detail": str(error.detail)}]}
 
 
@@ -181,7 +184,13 @@ def _diff(record: Any, data: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def process(
-    *, org: Org, actor: Profile, plan: Plan, job_id: uuid.UUID, batch: Iterable[tuple[int, list[str]]], dry_run: bool
+    *,
+    org: Org,
+    actor: Profile,
+    plan: Plan,
+    job_id: uuid.UUID,
+    batch: Iterable[tuple[int, list[str]]],
+    dry_run: bool,
 ) -> list[ImportRow]:
     """One batch: the rows' results (not saved). In a preview the writes are rolled back before returning."""
     rows = [convert(plan, number, cells) for number, cells in batch]

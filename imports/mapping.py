@@ -31,7 +31,7 @@ def targets(spec: ImportSpec, model: Any, custom_keys: list[str]) -> dict[str, l
 
 
 def guess(headers: list[str], options: dict[str, list[str]]) -> dict[str, str | None]:
-    """Header -> target (None: not imported). Each target fills from one column at most: the first that names it."""
+    """Header -> target (None: not imported). A target fills from one column at most: the first naming it."""
     spellings = {normalized(spelling): target for target, names in options.items() for spelling in names}
     taken: set[str] = set()
     mapping: dict[str, str | None] = {}

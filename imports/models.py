@@ -44,7 +44,9 @@ class ImportJob(BaseModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="import_status_valid")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="import_status_valid")
+        ]
 
 
 class RowOutcome(models.TextChoices):

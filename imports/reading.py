@@ -47,10 +47,7 @@ def detect_format(name: str, head: bytes) -> str:
 def detect_encoding(stream: IO[bytes]) -> str:
     """utf-8-sig with a BOM, utf-8 when the whole file decodes, else latin-1 (which decodes anything)."""
     stream.seek(0)
-    if stream.read(3) == codecs.BOM_UTF8:
-        encoding = "utf-8-sig"
-    else:
-        encoding = "utf-8"
+    encoding = "utf-8-sig" if stream.read(3) == codecs.BOM_UTF8 else "utf-8"
     stream.seek(0)
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
@@ -95,7 +92,9 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[str]]:
     try:
         book = openpyxl.load_workbook(stream, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise FileProblem("unreadable_file", f"This spreadsheet cannot be read ({type(error).__name__}).") from None
+        raise FileProblem(
+            "unreadable_file", f"This spreadsheet cannot be read ({type(error).__name__})."
+        ) from None
     try:
         sheet = book.worksheets[0]
         for row in sheet.iter_rows(values_only=True):
@@ -146,9 +145,8 @@ def inspect(stream: IO[bytes], name: str, *, max_rows: int) -> FileShape:
             raise FileProblem("empty_file", "The file has no header row.")
         if len(set(h.lower() for h in headers if h)) != len([h for h in headers if h]):
             raise FileProblem("duplicate_headers", "Two columns have the same header.")
-        total = last_filled = 0
-        for row in source:
-            total += 1
+        last_filled = 0
+        for total, row in enumerate(source, start=1):
             if any(cell.strip() for cell in row):
                 last_filled = total
             if total > max_rows:

@@ -8,8 +8,12 @@ from imports.models import ImportJob, ImportRow, OrgExport
 
 
 class UploadSerializer(serializers.Serializer):
-    module = serializers.CharField(max_length=40, help_text="contacts, companies, leads, deals, properties or tasks.")
-    file = serializers.FileField(allow_empty_file=True, help_text="A .csv (UTF-8, UTF-8 with BOM or Latin-1) or .xlsx file.")
+    module = serializers.CharField(
+        max_length=40, help_text="contacts, companies, leads, deals, properties or tasks."
+    )
+    file = serializers.FileField(
+        allow_empty_file=True, help_text="A .csv (UTF-8, UTF-8 with BOM or Latin-1) or .xlsx file."
+    )
 
 
 class ImportJobSerializer(serializers.ModelSerializer):

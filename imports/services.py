@@ -50,8 +50,10 @@ def job_upload(*, org: Org, actor: Profile, module: str, upload: UploadedFile) -
             code="file_too_large",
             status_code=413,
         )
+    stream = upload.file
+    assert stream is not None  # an uploaded file always has one
     try:
-        shape = reading.inspect(upload.file, upload.name or "", max_rows=settings.IMPORTS_MAX_ROWS)
+        shape = reading.inspect(stream, upload.name or "", max_rows=settings.IMPORTS_MAX_ROWS)
     except reading.FileProblem as problem:
         status = 415 if problem.code == "unsupported_file" else 400
         raise ApiError(
@@ -65,7 +67,7 @@ def job_upload(*, org: Org, actor: Profile, module: str, upload: UploadedFile) -
             file_format=shape.file_format, encoding=shape.encoding, delimiter=shape.delimiter,
             headers=shape.headers, mapping=guessed, total_rows=shape.total_rows,
         )  # fmt: skip
-        upload.file.seek(0)
+        stream.seek(0)
         job.file.save(f"{job.pk}.{shape.file_format}", upload, save=False)
         job.save()
     return job
@@ -84,9 +86,13 @@ def _checked_mapping(org: Org, job: ImportJob, wanted: dict[str, Any]) -> dict[s
         if target is None:
             continue
         if target not in options:
-            raise field_error("mapping", "invalid_choice", f"Column {header!r}: {target!r} is not a field you can import.")
+            raise field_error(
+                "mapping", "invalid_choice", f"Column {header!r}: {target!r} is not a field you can import."
+            )
         if target in used:
-            raise field_error("mapping", "duplicate_target", f"Columns {used[target]!r} and {header!r} both fill {target}.")
+            raise field_error(
+                "mapping", "duplicate_target", f"Columns {used[target]!r} and {header!r} both fill {target}."
+            )
         used[target] = header
     if not used:
         raise field_error("mapping", "empty", "Map at least one column.")
@@ -137,7 +143,12 @@ def job_preview(*, org: Org, actor: Profile, job_id: Any) -> ImportJob:
             raise Conflict("Only an import that has not started can be previewed.", code="import_started")
         _throttle(org, 0)
         job.rows.filter(is_preview=True).delete()
-        job.status, job.processed_rows, job.preview_counts, job.cancel_requested = JobStatus.PREVIEWING, 0, {}, False
+        job.status, job.processed_rows, job.preview_counts, job.cancel_requested = (
+            JobStatus.PREVIEWING,
+            0,
+            {},
+            False,
+        )
         job.updated_by = actor
         job.save()
         enqueue(run_import, str(job.pk))

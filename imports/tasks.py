@@ -125,7 +125,9 @@ def undo_import(job_id: str) -> dict[str, int]:
     plan = engine.plan_for(spec, job.headers, job.mapping)
     actor = Profile.objects.get(pk=job.updated_by_id)
     done = Counter[str]()
-    rows = ImportRow.objects.for_org(org).filter(job=job, is_preview=False, outcome__in=[RowOutcome.NEW, RowOutcome.UPDATE])
+    rows = ImportRow.objects.for_org(org).filter(
+        job=job, is_preview=False, outcome__in=[RowOutcome.NEW, RowOutcome.UPDATE]
+    )
     for row in rows.order_by("-row_number").iterator(chunk_size=500):
         with transaction.atomic():
             found = plan.model.objects.for_org(org).filter(pk=row.record_id).first()

@@ -113,7 +113,9 @@ def _action(name: str, doc: str, service: Any) -> type[_ImportView]:
     return ActionView
 
 
-ImportPreviewView = _action("preview", "Run the whole file without writing anything: a result per row.", services.job_preview)
+ImportPreviewView = _action(
+    "preview", "Run the whole file without writing anything: a result per row.", services.job_preview
+)
 ImportStartView = _action("start", "Import the file in the worker, batch by batch.", services.job_start)
 ImportCancelView = _action("cancel", "Stop after the batch in flight.", services.job_cancel)
 ImportUndoView = _action("undo", "Remove what the import created and put back what it changed.", services.job_undo)

@@ -19,7 +19,10 @@ class TasksConfig(registry.ModuleConfig):
             create="tasks.services.task_create",
             change="tasks.services.task_change",
             relations={"assigned_to": ("member", "email")},
-            synonyms={"title": ("task", "subject", "name"), "due_at": ("due", "due date", "deadline"),
-                      "assigned_to": ("owner", "assignee")},
+            synonyms={
+                "title": ("task", "subject", "name"),
+                "due_at": ("due", "due date", "deadline"),
+                "assigned_to": ("owner", "assignee"),
+            },
         ),
     )

@@ -71,7 +71,7 @@ def retry_delay(attempts: int, outcome: network.Outcome) -> float | None:
     schedule = [int(step) for step in settings.WEBHOOKS_RETRY_SCHEDULE]
     if attempts > len(schedule):
         return None
-    delay = schedule[attempts - 1] * random.uniform(0.8, 1.2)
+    delay = schedule[attempts - 1] * random.uniform(0.8, 1.2)  # noqa: S311 (jitter, not a secret)
     if outcome.status_code == 429 or outcome.timed_out:
         delay = max(delay * 2, min(outcome.retry_after or 0.0, float(max(schedule))))
     return delay

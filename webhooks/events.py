@@ -165,6 +165,6 @@ class _Kick:
 def kick_after_commit(endpoint_id: uuid.UUID) -> None:
     """Wake the endpoint's delivery once the transaction commits: once per transaction, however many events."""
     kick = _Kick(schema_connection.schema_name, endpoint_id)
-    if connection.in_atomic_block and any(func == kick for _, func, _ in connection.run_on_commit):
+    if connection.in_atomic_block and any(item[1] == kick for item in connection.run_on_commit):
         return
     transaction.on_commit(kick)

@@ -78,9 +78,7 @@ class Delivery(BaseModel):
     class Meta:
         ordering = ["-id"]
         indexes = [
-            models.Index(
-                fields=["endpoint", "id"], condition=Q(state="pending"), name="webhook_delivery_queue"
-            ),
+            models.Index(fields=["endpoint", "id"], condition=Q(state="pending"), name="webhook_delivery_queue"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=DeliveryState.values), name="webhook_delivery_state"),

@@ -74,7 +74,7 @@ def resolve_allowed(host: str, port: int) -> list[tuple[int, tuple[object, ...]]
         raise RefusedUrl(f"The host {host} does not resolve.") from None
     if not infos:
         raise RefusedUrl(f"The host {host} does not resolve.")
-    found = []
+    found: list[tuple[int, tuple[object, ...]]] = []
     for family, _, _, _, sockaddr in infos:
         address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
         if not address_allowed(address, allow_loopback=allow_loopback):
@@ -173,8 +173,8 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> O
     except (OSError, http.client.HTTPException, ssl.SSLError) as error:
         return Outcome(None, "", f"{type(error).__name__}: {error}"[:300], took())
     text = kept.decode("utf-8", errors="replace")
-    error = "" if 200 <= status < 300 else ("redirect not followed" if 300 <= status < 400 else f"HTTP {status}")
-    return Outcome(status, text, error, took(), retry_after=retry_after)
+    why = "" if 200 <= status < 300 else ("redirect not followed" if 300 <= status < 400 else f"HTTP {status}")
+    return Outcome(status, text, why, took(), retry_after=retry_after)
 
 
 def _seconds(value: str | None) -> float | None:

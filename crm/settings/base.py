@@ -383,7 +383,9 @@ WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", DEBUG)
 WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 15)
 # Seconds between a failed attempt and the next (with +-20% jitter), Svix's schedule; after the last, the
 # delivery has failed. A 429 or a timeout waits twice as long.
-WEBHOOKS_RETRY_SCHEDULE = env_list("WEBHOOKS_RETRY_SCHEDULE", ["5", "300", "1800", "7200", "18000", "36000", "36000"])
+WEBHOOKS_RETRY_SCHEDULE = env_list(
+    "WEBHOOKS_RETRY_SCHEDULE", ["5", "300", "1800", "7200", "18000", "36000", "36000"]
+)
 # An endpoint whose deliveries all failed for this long is disabled and the org's admins are told.
 WEBHOOKS_DISABLE_AFTER_SECONDS = env_int("WEBHOOKS_DISABLE_AFTER_SECONDS", 5 * 24 * 3600)
 # After a rotation the old secret signs too (a second signature) for this long.

@@ -14,7 +14,7 @@ from emailing.tests.helpers import in_own_connection, wait_for
 from tenants.models import Org
 from webhooks.models import Endpoint
 
-__all__ = ["endpoint", "committed_cleanup", "committed", "in_own_connection", "wait_for"]
+__all__ = ["committed", "committed_cleanup", "endpoint", "in_own_connection", "wait_for"]
 MARKER = "webhooks-test"
 
 

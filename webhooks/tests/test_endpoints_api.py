@@ -29,16 +29,21 @@ def test_standard_webhooks_reference_signature() -> None:
     )
 
 
+def _inside(host: str, address: str) -> str:
+    return f"The host {host} points at an address that cannot receive webhooks ({address})."
+
+
 @pytest.mark.parametrize(
     ("url", "detail"),
     [
         ("http://example.com/hook", "Only https URLs can receive webhooks."),
-        ("https://10.1.2.3/hook", "The host 10.1.2.3 points at an address that cannot receive webhooks (10.1.2.3)."),
-        ("https://192.168.0.7/", "The host 192.168.0.7 points at an address that cannot receive webhooks (192.168.0.7)."),  # noqa: E501
-        ("https://169.254.169.254/latest/meta-data", "The host 169.254.169.254 points at an address that cannot receive webhooks (169.254.169.254)."),  # noqa: E501
-        ("https://127.0.0.1/", "The host 127.0.0.1 points at an address that cannot receive webhooks (127.0.0.1)."),
-        ("https://[::1]/", "The host ::1 points at an address that cannot receive webhooks (::1)."),
-        ("https://[::ffff:10.0.0.1]/", "The host ::ffff:10.0.0.1 points at an address that cannot receive webhooks (::ffff:a00:1)."),  # noqa: E501
+        ("https://10.1.2.3/hook", _inside("10.1.2.3", "10.1.2.3")),
+        ("https://192.168.0.7/", _inside("192.168.0.7", "192.168.0.7")),
+        ("https://169.254.169.254/latest/meta-data", _inside("169.254.169.254", "169.254.169.254")),
+        ("https://100.64.0.1/", _inside("100.64.0.1", "100.64.0.1")),
+        ("https://127.0.0.1/", _inside("127.0.0.1", "127.0.0.1")),
+        ("https://[::1]/", _inside("::1", "::1")),
+        ("https://[::ffff:10.0.0.1]/", _inside("::ffff:10.0.0.1", "::ffff:a00:1")),
         ("https://user:pw@example.com/", "A webhook URL cannot carry a user name or password."),
         ("https://does-not-exist.invalid/", "The host does-not-exist.invalid does not resolve."),
     ],
@@ -60,9 +65,7 @@ def test_loopback_hostname_is_refused_again_at_connect_time() -> None:
     with override_settings(WEBHOOKS_ALLOW_LOOPBACK=False):
         outcome = network.post("https://localhost:9/hook", b"{}", {}, timeout=1)
     assert outcome.status_code is None
-    assert outcome.error == (
-        "refused: The host localhost points at an address that cannot receive webhooks (127.0.0.1)."
-    ) or outcome.error.startswith("refused: The host localhost points at an address that cannot receive")
+    assert outcome.error.startswith("refused: The host localhost points at an address that cannot receive")
 
 
 def test_unknown_event_types_and_unknown_fields_are_400(cast: Cast) -> None:
@@ -106,7 +109,8 @@ def test_create_rotate_and_change_an_endpoint(cast: Cast) -> None:
 
 
 def test_a_change_writes_its_events_in_its_own_transaction(cast: Cast) -> None:
-    hook = h.endpoint(cast.org_a, "https://93.184.215.14/a", ["contact.created", "contact.deleted", "contact.updated"])
+    wanted = ["contact.created", "contact.deleted", "contact.updated"]
+    hook = h.endpoint(cast.org_a, "https://93.184.215.14/a", wanted)
     other = h.endpoint(cast.org_a, "https://93.184.215.14/b", ["deal.won"])
     with pytest.raises(RuntimeError), transaction.atomic():
         h.contact_create(cast.org_a, cast.owner, "rolled@example.test")
