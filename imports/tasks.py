@@ -71,9 +71,10 @@ def run_import(job_id: str) -> dict[str, Any]:
             if state != "more":
                 return {"stopped": state}
             position += len(batch)
-    except reading.FileProblem as problem:
+    except (reading.FileProblem, FileNotFoundError) as problem:
+        detail = problem.detail if isinstance(problem, reading.FileProblem) else "The uploaded file is gone."
         ImportJob.objects.for_org(org).filter(pk=job_id).update(
-            status=JobStatus.FAILED, error=problem.detail[:300], finished_at=timezone.now()
+            status=JobStatus.FAILED, error=detail[:300], finished_at=timezone.now()
         )
         return {"stopped": "failed"}
 
@@ -171,3 +172,22 @@ def resume_stalled() -> int:
         except Exception:
             logger.exception("resuming imports failed for org %s", org.pk)
     return total
+
+
+@shared_task(base=OrgTask, name="imports.build_export", time_limit=LONG, soft_time_limit=LONG - 60)
+def build_export(export_id: str) -> str:
+    from imports import exports
+    from imports.models import ExportStatus, OrgExport
+
+    org = require_active_org()
+    export = OrgExport.objects.for_org(org).get(pk=export_id)
+    if export.status == ExportStatus.READY:
+        return str(export.status)
+    OrgExport.objects.for_org(org).filter(pk=export_id).update(status=ExportStatus.RUNNING)
+    try:
+        exports.build(org=org, export=export)
+    except OSError as error:
+        OrgExport.objects.for_org(org).filter(pk=export_id).update(
+            status=ExportStatus.FAILED, error=f"{type(error).__name__}: {error}"[:300]
+        )
+    return str(OrgExport.objects.for_org(org).get(pk=export_id).status)

@@ -176,3 +176,108 @@ class ImportFailedRowsView(_ImportView):
         response["Content-Disposition"] = f'attachment; filename="failed-rows-{job.pk}.csv"'
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+# --- The org export -------------------------------------------------------------------------------------------
+
+
+def _export_body(org: Any, export: Any) -> dict[str, Any]:
+    from imports import exports
+
+    return {**s.OrgExportSerializer(export).data, "download_url": exports.download_url(org, export)}
+
+
+class OrgExportsView(_ImportView):
+    serializer_class = s.OrgExportSerializer
+
+    @extend_schema(request=None, responses={202: s.OrgExportSerializer, 409: E409})
+    def post(self, request: Request) -> Response:
+        """Build a zip of the whole org (every record type, the timeline, files) in the background (owners)."""
+        from imports import exports
+
+        export = exports.export_request(org=self.org, actor=self.actor)
+        return Response(_export_body(self.org, export), status=status.HTTP_202_ACCEPTED)
+
+
+class OrgExportDetailView(_ImportView):
+    @extend_schema(responses={200: s.OrgExportSerializer, 404: E404})
+    def get(self, request: Request, export_id: Any) -> Response:
+        """The export's status; once ready, a signed download link that works for a short while."""
+        return Response(_export_body(self.org, selectors.export_of(org=self.org, export_id=export_id)))
+
+
+class OrgExportDownloadView(GenericAPIView):
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+    content_negotiation_class = JsonUnlessStreamed
+
+    @extend_schema(
+        auth=[],
+        responses={
+            (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="The zip."),
+            404: E404,
+        },
+    )
+    def get(self, request: Request, token: str) -> Any:
+        """The zip, for whoever holds a link that has not expired (the link is the credential)."""
+        from django.http import FileResponse
+
+        from common.context import org_context
+        from common.errors import NotFound
+        from imports import exports
+        from imports.models import ExportStatus, OrgExport
+        from tenants.models import Org
+
+        found = exports.token_read(token)
+        org = Org.objects.filter(pk=found["org"]).first() if found else None
+        if found is None or org is None:
+            raise NotFound()
+        with org_context(org):
+            export = OrgExport.objects.for_org(org).filter(pk=found["export"], status=ExportStatus.READY).first()
+            if export is None:
+                raise NotFound()
+            response = FileResponse(export.file.open("rb"), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{org.slug}-export.zip"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class PlatformOrgExportView(GenericAPIView):
+    """Platform admins export an org that is being deleted (its owners may be gone)."""
+
+    serializer_class = s.OrgExportSerializer
+    filter_backends: list[Any] = []
+
+    def _org(self, org_id: Any) -> Any:
+        from common.errors import NotFound
+        from tenants.models import Org, OrgStatus
+
+        org = Org.objects.filter(pk=org_id, status=OrgStatus.DELETING).first()
+        if org is None:
+            raise NotFound()
+        return org
+
+    @extend_schema(responses={200: s.OrgExportSerializer, 404: E404})
+    def get(self, request: Request, org_id: Any) -> Response:
+        """The org's latest export, with its download link once ready."""
+        from common.context import org_context
+        from common.errors import NotFound
+        from imports.models import OrgExport
+
+        org = self._org(org_id)
+        with org_context(org):
+            export = OrgExport.objects.for_org(org).order_by("-created_at").first()
+            if export is None:
+                raise NotFound()
+            return Response(_export_body(org, export))
+
+    @extend_schema(request=None, responses={202: s.OrgExportSerializer, 404: E404, 409: E409})
+    def post(self, request: Request, org_id: Any) -> Response:
+        """Build the export of an org being deleted."""
+        from common.context import org_context
+        from imports import exports
+
+        org = self._org(org_id)
+        with org_context(org):
+            export = exports.export_request(org=org, actor=None)
+            return Response(_export_body(org, export), status=status.HTTP_202_ACCEPTED)

@@ -281,6 +281,10 @@ SPECTACULAR_SETTINGS = {
     # The org status appears in several serializers; one stable name instead of a hashed one.
     "ENUM_NAME_OVERRIDES": {
         "OrgStatusEnum": "tenants.models.OrgStatus",
+        "ImportJobStatusEnum": "imports.models.JobStatus",
+        "ImportRowOutcomeEnum": "imports.models.RowOutcome",
+        "OrgExportStatusEnum": "imports.models.ExportStatus",
+        "WebhookDeliveryStateEnum": "webhooks.models.DeliveryState",
         "CaseStatusEnum": "cases.models.CaseStatus",
         "CasePriorityEnum": "cases.models.CasePriority",
         "CaseTypeEnum": "cases.models.CaseType",
@@ -407,6 +411,8 @@ IMPORTS_MAX_ACTIVE_JOBS_PER_ORG = env_int("IMPORTS_MAX_ACTIVE_JOBS_PER_ORG", 2)
 IMPORTS_BATCH_SIZE = env_int("IMPORTS_BATCH_SIZE", 500)
 # A running import whose worker was silent this long is restarted from its last batch by the beat.
 IMPORTS_STALL_SECONDS = env_int("IMPORTS_STALL_SECONDS", 300)
+# How long an org export's signed download link works.
+ORG_EXPORT_LINK_SECONDS = env_int("ORG_EXPORT_LINK_SECONDS", 900)
 
 # --- Errors and logs ---------------------------------------------------------------------------------------
 # Sentry is set up by crm.apps once settings are final (production.py changes the environment's default).

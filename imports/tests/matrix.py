@@ -42,7 +42,47 @@ def _upload(cast: Cast, made: dict[str, Any]) -> dict[str, Any]:
     return {"module": "contacts", "file": SimpleUploadedFile("m.csv", b"Email\nm@example.test\n")}
 
 
+def _export(cast: Cast) -> dict[str, Any]:
+    from common.context import org_context
+    from imports.models import OrgExport
+
+    with org_context(cast.org_a):
+        return {"export_id": OrgExport.objects.create(org=cast.org_a, status="running").pk}
+
+
+def _deleting(cast: Cast) -> dict[str, Any]:
+    from tenants.models import Org, OrgStatus
+
+    Org.objects.filter(pk=cast.org_a.pk).update(status=OrgStatus.DELETING)
+    return {"org_id": cast.org_a.pk, **_export(cast)}
+
+
+def _org_id(cast: Cast, made: dict[str, Any]) -> dict[str, Any]:
+    return {"org_id": made["org_id"]}
+
+
+def _ready_link(cast: Cast) -> dict[str, Any]:
+    from django.core.files.base import ContentFile
+
+    from common.context import org_context
+    from imports import exports
+    from imports.models import OrgExport
+
+    with org_context(cast.org_a):
+        export = OrgExport(org=cast.org_a, status="ready")
+        export.file.save("m.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18), save=False)
+        export.save()
+    return {"token": exports.download_token(cast.org_a, export)}
+
+
 MATRIX_SPECS = {
+    "api:org-exports": {"POST": Call(status=202)},
+    "api:org-export-detail": {"GET": Call(setup=_export, kwargs=_made)},
+    "api:org-export-download": {"GET": Call(setup=_ready_link, kwargs=_made)},
+    "api:platform-org-export": {
+        "GET": Call(setup=_deleting, kwargs=_org_id),
+        "POST": Call(status=409, setup=_deleting, kwargs=_org_id),
+    },
     "api:imports": {"GET": Call(), "POST": Call(status=201, body=_upload, format="multipart")},
     "api:import-detail": {
         "GET": Call(setup=_job(), kwargs=_made),
