@@ -84,8 +84,8 @@ def _batch(
     dry_run: bool,
 ) -> str:  # fmt: skip
     with transaction.atomic():
-        job = ImportJob.objects.for_org(org).select_for_update(skip_locked=True).filter(pk=job_id).first()
-        # Locked by another worker, or moved on without us: that worker carries on.
+        # Waits for a cancel being written, or for another worker's batch; if that worker moved on, it carries on.
+        job = ImportJob.objects.for_org(org).select_for_update().filter(pk=job_id).first()
         if job is None or job.processed_rows != position:
             return "busy"
         if job.status not in (JobStatus.PREVIEWING, JobStatus.QUEUED, JobStatus.RUNNING):
