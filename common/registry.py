@@ -21,6 +21,8 @@ the one AppConfig class an apps.py defines, and an imported one would count twic
 - `notification_listener`: `listener(notifications) -> None`, run with the notifications just written, inside
   their transaction.
 - `provides`: kernel ports this module fills, by port name (see records.ports).
+- `imports`: `ImportSpec`s, what the module offers for CSV/XLSX import (fields, natural keys, relations, and
+  the services that create and change a record).
 
 Callables are dotted paths, imported on first use: an AppConfig is loaded before the models are.
 Nothing here lists modules by name; adding one is its folder and its line in INSTALLED_APPS.
@@ -57,6 +59,24 @@ class RecordApi:
         return _imported(self.viewset)
 
 
+@dataclass(frozen=True)
+class ImportSpec:
+    """What a module offers for import (imports/): rows of `model` are created with `create` and changed with
+    `change` (the module's own rules and timeline), matched for upsert on `natural_keys` (case-insensitively,
+    the fields of the database's uniqueness), with `relations` resolved by a natural key of the related row."""
+
+    key: str  # what clients name it: "contacts"
+    model: str  # "contacts.Contact"
+    fields: tuple[str, ...]  # importable columns of the model
+    create: str  # dotted `create(*, org, actor, data) -> record`
+    change: str  # dotted records.services.RecordChange
+    natural_keys: tuple[str, ...] = ()
+    # Target field -> (related model "app.Model", or "member" for a member by email; the field matched).
+    relations: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # Target field -> header spellings that mean it (besides the field's own name and verbose name).
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
 class ModuleConfig(AppConfig):
     record_apis: ClassVar[tuple[RecordApi, ...]] = ()
     urls: ClassVar[str | None] = None
@@ -68,6 +88,7 @@ class ModuleConfig(AppConfig):
     activity_listener: ClassVar[str | None] = None
     notification_listener: ClassVar[str | None] = None
     provides: ClassVar[Mapping[str, str]] = {}
+    imports: ClassVar[tuple[ImportSpec, ...]] = ()
 
 
 def record_routes(basename: str) -> dict[str, RouteAccess]:
@@ -169,6 +190,11 @@ def activity_listeners() -> list[Callable[[Any], None]]:
 
 def notification_listeners() -> list[Callable[[list[Any]], None]]:
     return [_imported(module.notification_listener) for module in modules() if module.notification_listener]
+
+
+def import_specs() -> dict[str, ImportSpec]:
+    """What each module offers for import, by the name clients use."""
+    return {spec.key: spec for module in modules() for spec in module.imports}
 
 
 def provider(port: str) -> Any:

@@ -30,6 +30,7 @@ from emailing.models import EmailSend, RecipientState, SendStatus
 from emailing.ratelimit import RateLimiter, org_rate
 from emailing.selectors import email_settings_of
 from emailing.transport import SES_BACKEND, DeliveryError, backend_path, transport
+from records.ports import journal
 from tenants.models import Org
 
 logger = logging.getLogger("crm.emailing")
@@ -341,6 +342,16 @@ def send_complete_if_done(*, org: Org, send_id: Any) -> bool:
             .exclude(recipients__state__in=(RecipientState.QUEUED, RecipientState.SENDING))
             .update(status=SendStatus.COMPLETED, finished_at=timezone.now())
         )
+        if updated:
+            # Activity listeners (outbound webhooks) learn of it in this transaction.
+            journal().activity(
+                org=org,
+                actor=None,
+                verb="send_completed",
+                target_type="emailing.emailsend",
+                target_id=send_id if isinstance(send_id, uuid.UUID) else uuid.UUID(str(send_id)),
+                changes={"status": [SendStatus.SENDING, SendStatus.COMPLETED]},
+            )
     return bool(updated)
 
 

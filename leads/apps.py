@@ -17,3 +17,37 @@ class LeadsConfig(registry.ModuleConfig):
     reassign = "leads.services.reassign_open_records"
     reference_mover = "leads.merge.lead_references_move"
     demo_seeder = "leads.demo.seed"
+    imports = (
+        registry.ImportSpec(
+            key="leads",
+            model="leads.Lead",
+            fields=(
+                "first_name",
+                "last_name",
+                "email",
+                "phone",
+                "title",
+                "company_name",
+                "website",
+                "industry",
+                "source",
+                "rating",
+                "estimated_value",
+                "currency",
+                "description",
+                "tags",
+                "assigned_to",
+            ),
+            create="leads.services.lead_create",
+            change="leads.services.lead_change",
+            relations={"assigned_to": ("member", "email")},
+            synonyms={
+                "first_name": ("first", "given name", "prenom"),
+                "last_name": ("last", "surname"),
+                "email": ("e-mail", "mail"),
+                "company_name": ("company", "organisation", "organization"),
+                "estimated_value": ("value", "amount"),
+                "assigned_to": ("owner", "owner email"),
+            },
+        ),
+    )

@@ -22,3 +22,35 @@ class PropertiesConfig(registry.ModuleConfig):
     reassign = "properties.services.reassign_listings"
     reference_mover = "properties.merge.property_references_move"
     demo_seeder = "properties.demo.seed"
+    imports = (
+        registry.ImportSpec(
+            key="properties",
+            model="properties.Property",
+            fields=(
+                "reference",
+                "title",
+                "property_type",
+                "listing_type",
+                "street",
+                "city",
+                "region",
+                "postal_code",
+                "country",
+                "bedrooms",
+                "bathrooms",
+                "asking_price",
+                "currency",
+                "description",
+                "tags",
+            ),
+            create="properties.services.property_create",
+            change="properties.services.property_change",
+            natural_keys=("reference",),
+            synonyms={
+                "reference": ("ref", "listing id", "external id", "referencia"),
+                "title": ("name",),
+                "asking_price": ("price", "preco", "prix"),
+                "bedrooms": ("beds", "quartos"),
+            },
+        ),
+    )

@@ -290,6 +290,9 @@ def record_purge(*, model: type[R], org: Any, actor: Profile, record_id: Any) ->
         record = _lock_to_change(model, org=org, actor=actor, record_id=record_id)
         if record.archived_at is None:
             raise ApiError("Archive the record before purging it.", code="not_archived", status_code=409)
+        # The `deleted` entry tells the activity listeners (outbound webhooks) inside this transaction; it goes
+        # with the rest of the record's timeline just below.
+        log_activity(record, actor, "deleted")
         # Comments, attachments (files too, after commit), notifications and activity go with the record.
         journal().purge(org=org, target_type=target_type(model), target_id=record.pk)
         record.delete()

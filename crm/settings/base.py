@@ -80,6 +80,8 @@ TENANT_APPS = [
     "tasks",
     "invoices",
     "emailing",
+    "webhooks",
+    "imports",
 ]
 INSTALLED_APPS = SHARED_APPS + TENANT_APPS
 
@@ -243,6 +245,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "invoice-reminders": {"task": "invoices.overdue_reminders", "schedule": 3600.0},
     "email-sends-start": {"task": "emailing.start_scheduled_sends", "schedule": 60.0},
     "email-sends-reap": {"task": "emailing.reap_expired_leases", "schedule": 60.0},
+    "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 60.0},
+    "imports-resume": {"task": "imports.resume_stalled", "schedule": 120.0},
 }
 # Ready, fully migrated spare org schemas kept for sign-up (tenants/orgs/pool.py); 0 turns the pool off.
 ORG_POOL_SIZE = env_int("ORG_POOL_SIZE", 3)
@@ -301,6 +305,10 @@ SPECTACULAR_SETTINGS = {
     # The org status appears in several serializers; one stable name instead of a hashed one.
     "ENUM_NAME_OVERRIDES": {
         "OrgStatusEnum": "tenants.models.OrgStatus",
+        "ImportJobStatusEnum": "imports.models.JobStatus",
+        "ImportRowOutcomeEnum": "imports.models.RowOutcome",
+        "OrgExportStatusEnum": "imports.models.ExportStatus",
+        "WebhookDeliveryStateEnum": "webhooks.models.DeliveryState",
         "CaseStatusEnum": "cases.models.CaseStatus",
         "CasePriorityEnum": "cases.models.CasePriority",
         "CaseTypeEnum": "cases.models.CaseType",
@@ -395,6 +403,40 @@ AWS_SNS_EVENT_CERT_TRUSTED_DOMAINS = env_list(
 AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS = env_list("AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS")
 # An SNS message older than this is a replay and is refused.
 EMAILING_SNS_TOLERANCE_SECONDS = env_int("EMAILING_SNS_TOLERANCE_SECONDS", 3600)
+
+# --- Webhooks ---------------------------------------------------------------------------------------------
+# Outbound webhooks. http to loopback addresses is allowed in development only (a local receiver).
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", DEBUG)
+# How long a receiver has to answer one delivery.
+WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 15)
+# Seconds between a failed attempt and the next (with +-20% jitter), Svix's schedule; after the last, the
+# delivery has failed. A 429 or a timeout waits twice as long.
+WEBHOOKS_RETRY_SCHEDULE = env_list(
+    "WEBHOOKS_RETRY_SCHEDULE", ["5", "300", "1800", "7200", "18000", "36000", "36000"]
+)
+# An endpoint whose deliveries all failed for this long is disabled and the org's admins are told.
+WEBHOOKS_DISABLE_AFTER_SECONDS = env_int("WEBHOOKS_DISABLE_AFTER_SECONDS", 5 * 24 * 3600)
+# After a rotation the old secret signs too (a second signature) for this long.
+WEBHOOKS_SECRET_OVERLAP_SECONDS = env_int("WEBHOOKS_SECRET_OVERLAP_SECONDS", 24 * 3600)
+# One worker holds an endpoint's queue this long at a time (renewed after each attempt); one run of the
+# delivery task works at most this many seconds before handing over.
+WEBHOOKS_LEASE_SECONDS = env_int("WEBHOOKS_LEASE_SECONDS", 60)
+WEBHOOKS_BATCH_SECONDS = env_int("WEBHOOKS_BATCH_SECONDS", 30)
+WEBHOOKS_MAX_ENDPOINTS_PER_ORG = env_int("WEBHOOKS_MAX_ENDPOINTS_PER_ORG", 20)
+
+# --- Imports ----------------------------------------------------------------------------------------------
+# The platform's limits on CSV/XLSX imports: file size, rows in one file, rows an org may start in a day, and
+# imports (previews included) one org may run at once.
+IMPORTS_MAX_FILE_BYTES = env_int("IMPORTS_MAX_FILE_BYTES", 256 * 1024 * 1024)
+IMPORTS_MAX_ROWS = env_int("IMPORTS_MAX_ROWS", 1_000_000)
+IMPORTS_MAX_ROWS_PER_DAY_PER_ORG = env_int("IMPORTS_MAX_ROWS_PER_DAY_PER_ORG", 2_000_000)
+IMPORTS_MAX_ACTIVE_JOBS_PER_ORG = env_int("IMPORTS_MAX_ACTIVE_JOBS_PER_ORG", 2)
+# Rows per batch: one transaction each, with the job's progress.
+IMPORTS_BATCH_SIZE = env_int("IMPORTS_BATCH_SIZE", 500)
+# A running import whose worker was silent this long is restarted from its last batch by the beat.
+IMPORTS_STALL_SECONDS = env_int("IMPORTS_STALL_SECONDS", 300)
+# How long an org export's signed download link works.
+ORG_EXPORT_LINK_SECONDS = env_int("ORG_EXPORT_LINK_SECONDS", 900)
 
 # --- Errors and logs ---------------------------------------------------------------------------------------
 # Sentry is set up by crm.apps once settings are final (production.py changes the environment's default).

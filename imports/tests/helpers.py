@@ -1,0 +1,64 @@
+"""Makers of the import tests: real CSV and XLSX files, uploads, and running a job's task in this process."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from common.context import org_context
+from tenants.models import Org
+
+MARKER = "imports-test"
+
+
+def csv_bytes(rows: list[list[str]], *, encoding: str = "utf-8", delimiter: str = ",") -> bytes:
+    import csv
+
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows: list[list[Any]]) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+def run_job(org: Org, job_id: Any) -> Any:
+    """The job's task, here (unit tests); the worker tests run it in a real worker."""
+    from imports.tasks import run_import
+
+    with org_context(org):
+        return run_import.run(str(job_id))
+
+
+def committed_cleanup(org: Org) -> None:
+    from emailing.tests.helpers import in_own_connection
+
+    def clean() -> None:
+        with org_context(org), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM imports_importrow WHERE org_id = %s", [org.pk])
+            cursor.execute("DELETE FROM imports_importjob WHERE org_id = %s", [org.pk])
+            cursor.execute(
+                "DELETE FROM timeline_activityentry WHERE target_id IN "
+                "(SELECT id FROM contacts_contact WHERE org_id = %s AND %s = ANY(tags))",
+                [org.pk, MARKER],
+            )
+            cursor.execute("DELETE FROM contacts_contact WHERE org_id = %s AND %s = ANY(tags)", [org.pk, MARKER])
+            cursor.execute("DELETE FROM contacts_company WHERE org_id = %s AND %s = ANY(tags)", [org.pk, MARKER])
+
+    in_own_connection(clean)
