@@ -78,6 +78,8 @@ TENANT_APPS = [
     "tasks",
     "invoices",
     "emailing",
+    "boards",
+    "realtime",
 ]
 INSTALLED_APPS = SHARED_APPS + TENANT_APPS
 
@@ -219,6 +221,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "invoice-reminders": {"task": "invoices.overdue_reminders", "schedule": 3600.0},
     "email-sends-start": {"task": "emailing.start_scheduled_sends", "schedule": 60.0},
     "email-sends-reap": {"task": "emailing.reap_expired_leases", "schedule": 60.0},
+    "board-recurring-cards": {"task": "boards.recurring_cards", "schedule": 300.0},
 }
 # Ready, fully migrated spare org schemas kept for sign-up (tenants/orgs/pool.py); 0 turns the pool off.
 ORG_POOL_SIZE = env_int("ORG_POOL_SIZE", 3)
@@ -432,6 +435,15 @@ UNVERIFIED_EMAIL_GRACE_DAYS = env_int("UNVERIFIED_EMAIL_GRACE_DAYS", 7)
 API_KEY_REQUESTS_PER_MINUTE = env_int("API_KEY_REQUESTS_PER_MINUTE", 600)
 # CSV exports per member (or API key) per hour, across every module.
 EXPORTS_PER_HOUR = env_int("EXPORTS_PER_HOUR", 60)
+
+# --- Live updates ---------------------------------------------------------------------------------------------
+# The per-org event stream (realtime/) over Django Channels, on the same Redis as everything else.
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "crm-live"},
+    }
+}
 
 # --- Product --------------------------------------------------------------------------------------------------
 # The public base URL that emailed links point at (the web app that handles them).
