@@ -27,6 +27,7 @@ def visible_boards(org: Any, actor: Profile) -> QuerySet[Board]:
 
 def board_role(board: Board, actor: Profile, listed_role: str | None) -> str | None:
     """The actor's role on a board they see (None: they do not). A viewer of the org never writes."""
+    role: str | None
     if board.visibility == Visibility.PRIVATE:
         role = BoardRole.EDITOR if board.created_by_id == actor.pk else None
     elif board.visibility == Visibility.ORG or board.created_by_id == actor.pk or actor.role in ADMINS:

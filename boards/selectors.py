@@ -77,7 +77,7 @@ def checklist_item_of(org: Any, actor: Profile, item_id: Any) -> tuple[Checklist
     return item, card, seen
 
 
-def cards_with_counts(org: Any) -> QuerySet[Card]:
+def cards_with_counts(org: Any) -> Any:
     return Card.objects.for_org(org).annotate(
         checklist_total=Count("checklist"), checklist_done=Count("checklist", filter=Q(checklist__is_done=True))
     )

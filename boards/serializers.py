@@ -46,7 +46,7 @@ class BoardWriteSerializer(Strict):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
-    source = serializers.CharField(
+    source = serializers.CharField(  # type: ignore[assignment]  # a declared field, not Field.source
         max_length=50, required=False, allow_blank=True,
         help_text="A record module to show by its status (`deals`, `leads`, `cases`, `tasks`); empty: cards.",
     )  # fmt: skip
@@ -241,7 +241,7 @@ class FromTemplateSerializer(Strict):
 class ViewMoveSerializer(Strict):
     record = serializers.UUIDField()
     to = serializers.CharField(help_text="The target column's value (a status, or a deal's stage id).")
-    fields = serializers.DictField(
+    changes = serializers.DictField(
         required=False, help_text="Other fields the module's rules ask for on this move (a lost deal's reason)."
     )
 
@@ -252,6 +252,6 @@ class ViewMoveResponseSerializer(serializers.Serializer):
 
 
 class BoardViewSerializer(serializers.Serializer):
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field.source
     field = serializers.CharField()
     columns = serializers.ListField(child=serializers.DictField())

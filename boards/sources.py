@@ -33,8 +33,9 @@ def _module_view(board: Board, request: Request, action: str, params: dict[str, 
     for key, value in {**board.source_filters, **(params or {})}.items():
         query.setlist(key, value if isinstance(value, list) else [str(value)])
     django_request = copy.copy(request._request)
-    django_request.GET = query
-    module_request = Request(django_request, parsers=request.parsers, authenticators=request.authenticators)
+    django_request.GET = query  # type: ignore[assignment]  # the board's filters, not the board request's
+    authenticators: Any = request.authenticators
+    module_request = Request(django_request, parsers=request.parsers, authenticators=authenticators)
     view = api.viewset_class()()
     view.request, view.args, view.kwargs, view.action, view.format_kwarg = module_request, (), {}, action, None
     view.basename = api.prefix

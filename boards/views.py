@@ -432,7 +432,7 @@ class BoardViewMoveView(OrgViewMixin, APIView):
             raise Conflict("This board holds cards, not a module's records.", code="not_board_view")
         record, data = sources.board_view_move(
             org=self.org, actor=self.actor, board=seen.board, role=seen.role, request=request,
-            record_id=body["record"], to=body["to"], fields=body.get("fields") or {},
+            record_id=body["record"], to=body["to"], fields=body.get("changes") or {},
             if_match=request.headers.get("If-Match"),
         )  # fmt: skip
         return Response({"record": data, "etag": record_etag(record)}, headers={"ETag": record_etag(record)})

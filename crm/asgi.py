@@ -3,6 +3,7 @@ a request that waits on the database holds a thread, as with threaded workers) a
 stream, Django Channels)."""
 
 import os
+from typing import Any, cast
 
 from a2wsgi import WSGIMiddleware
 from channels.routing import ProtocolTypeRouter, URLRouter
@@ -20,7 +21,7 @@ HTTP_THREADS = int(os.environ.get("WEB_THREADS") or 4)
 
 application = ProtocolTypeRouter(
     {
-        "http": WSGIMiddleware(wsgi_application, workers=HTTP_THREADS),
+        "http": WSGIMiddleware(cast(Any, wsgi_application), workers=HTTP_THREADS),
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )

@@ -49,8 +49,15 @@ def _made(*, source: str = "", archived: str = "") -> Callable[[Cast], dict[str,
             label.save()
             item = ChecklistItem(org=org, card=card, text="Do", position=1.0, created_by=owner)
             item.save()
-            rule = RecurringCard(org=org, board=board, column=column, title="R", frequency="daily",
-                                 next_run_on=timezone.localdate(), created_by=owner)  # fmt: skip
+            rule = RecurringCard(
+                org=org,
+                board=board,
+                column=column,
+                title="R",
+                frequency="daily",
+                next_run_on=timezone.localdate(),
+                created_by=owner,
+            )
             rule.save()
             if archived == "board":
                 Board.objects.filter(pk=board.pk).update(archived_at=timezone.now())
@@ -59,9 +66,14 @@ def _made(*, source: str = "", archived: str = "") -> Callable[[Cast], dict[str,
             if archived == "card":
                 Card.objects.filter(pk=card.pk).update(archived_at=timezone.now())
             made.update(
-                column_id=column.pk, card_id=card.pk, swimlane_id=lane.pk, label_id=label.pk, item_id=item.pk,
-                recurring_id=rule.pk, column=str(column.pk),
-            )  # fmt: skip
+                column_id=column.pk,
+                card_id=card.pk,
+                swimlane_id=lane.pk,
+                label_id=label.pk,
+                item_id=item.pk,
+                recurring_id=rule.pk,
+                column=str(column.pk),
+            )
         return made
 
     return make
@@ -95,7 +107,7 @@ MATRIX_SPECS: dict[str, dict[str, Call]] = {
             kwargs=BOARD,
             body=lambda cast, made: {"profile": made["profile"], "role": "viewer"},
             overrides={"manager": 404, "member": 403},
-        ),  # fmt: skip
+        ),
     },
     "api:board-member-detail": {
         "DELETE": Call(
@@ -103,7 +115,7 @@ MATRIX_SPECS: dict[str, dict[str, Call]] = {
             setup=_made(source="members"),
             kwargs=lambda cast, made: {"board_id": made["board_id"], "profile_id": made["profile"]},
             overrides={"manager": 404, "member": 403},
-        )  # fmt: skip
+        )
     },
     "api:board-columns": {"POST": Call(status=201, setup=MADE, kwargs=BOARD, body={"name": "QA"})},
     "api:board-swimlanes": {"POST": Call(status=201, setup=MADE, kwargs=BOARD, body={"name": "Team B"})},
@@ -124,7 +136,7 @@ MATRIX_SPECS: dict[str, dict[str, Call]] = {
             setup=MADE,
             kwargs=BOARD,
             body=lambda cast, made: {"title": "Weekly", "column": made["column"], "frequency": "weekly"},
-        ),  # fmt: skip
+        ),
     },
     "api:board-view": {"GET": Call(setup=_made(source="deals"), kwargs=BOARD)},
     "api:board-view-move": {
@@ -132,7 +144,7 @@ MATRIX_SPECS: dict[str, dict[str, Call]] = {
             setup=_made(source="deals"),
             kwargs=BOARD,
             body=lambda cast, made: {"record": made["record"], "to": made["to"]},
-        )  # fmt: skip
+        )
     },
     "api:board-column-detail": {
         "PATCH": Call(setup=MADE, kwargs=_kw("column_id"), body={"name": "Renamed"}),

@@ -11,9 +11,13 @@ DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_crm"
 assert REDIS_URL is not None  # base settles it (the environment's or the embedded server's)
 REDIS_URL = redis_with_db(REDIS_URL, env_int("TEST_REDIS_DB", 15))
 CACHES["default"]["LOCATION"] = REDIS_URL
-CHANNEL_LAYERS["default"]["CONFIG"].update(
-    hosts=[REDIS_URL], prefix=f"crm-live-test-{env_int('TEST_REDIS_DB', 15)}"
-)
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": CHANNEL_LAYERS["default"]["BACKEND"],
+        # Pub/sub channels are server-wide (not per Redis db): a prefix of its own keeps suites apart.
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"crm-live-test-{env_int('TEST_REDIS_DB', 15)}"},
+    }
+}
 CELERY_BROKER_URL = celery_url_from_redis(REDIS_URL)
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 
