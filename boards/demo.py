@@ -12,7 +12,7 @@ LINKED = [
     ("deals.deal", "Send the offer pack"),
     ("properties.property", "Refresh the listing photos"),
     ("cases.case", "Close the support request"),
-    ("tasks.task", "Check the follow-up"),
+    ("contacts.contact", "Call the buyer back"),
     ("campaigns.campaign", "Review the campaign copy"),
 ]
 
