@@ -77,7 +77,9 @@ class Column(BaseModel):
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(
-                fields=["board", "position"], name="column_position_once", deferrable=models.Deferrable.DEFERRED
+                fields=["org", "board", "position"],
+                name="column_position_once",
+                deferrable=models.Deferrable.DEFERRED,
             )
         ]
 
@@ -147,7 +149,9 @@ class Card(BaseModel):
         constraints = [
             # Archived cards keep their slot (so they come back there): positions are unique among all cards.
             models.UniqueConstraint(
-                fields=["column", "position"], name="card_position_once", deferrable=models.Deferrable.DEFERRED
+                fields=["org", "column", "position"],
+                name="card_position_once",
+                deferrable=models.Deferrable.DEFERRED,
             ),
             models.UniqueConstraint(
                 fields=["org", "recurring", "period"],

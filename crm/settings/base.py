@@ -280,6 +280,7 @@ SPECTACULAR_SETTINGS = {
     # The org status appears in several serializers; one stable name instead of a hashed one.
     "ENUM_NAME_OVERRIDES": {
         "OrgStatusEnum": "tenants.models.OrgStatus",
+        "CardFrequencyEnum": "boards.models.Frequency",
         "CaseStatusEnum": "cases.models.CaseStatus",
         "CasePriorityEnum": "cases.models.CasePriority",
         "CaseTypeEnum": "cases.models.CaseType",
