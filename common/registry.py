@@ -20,6 +20,10 @@ the one AppConfig class an apps.py defines, and an imported one would count twic
   one place a module learns that a record changed, to write an outbox row or publish after commit.
 - `notification_listener`: `listener(notifications) -> None`, run with the notifications just written, inside
   their transaction.
+- `membership_listener`: `listener(profile) -> None`, run whenever a membership is saved (role, active flag,
+  removal), inside that write: live connections of the member are closed so they authenticate again.
+- `board_fields`: record APIs whose records a board can show by a status field (`BoardField`); moving a card
+  of such a board is the record API's own update of that field.
 - `provides`: kernel ports this module fills, by port name (see records.ports).
 - `imports`: `ImportSpec`s, what the module offers for CSV/XLSX import (fields, natural keys, relations, and
   the services that create and change a record).
@@ -77,6 +81,20 @@ class ImportSpec:
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class BoardField:
+    """The records of the record API at `prefix`, shown as a board by `field` (a status, or a deal's stage).
+    `columns`: dotted path of `columns(org, filters) -> [(value, label)]` where the values are not the field's
+    choices (a deal's stages come from its pipeline)."""
+
+    prefix: str
+    field: str
+    columns: str | None = None
+
+    def columns_of(self) -> Callable[..., list[tuple[str, str]]] | None:
+        return _imported(self.columns) if self.columns else None
+
+
 class ModuleConfig(AppConfig):
     record_apis: ClassVar[tuple[RecordApi, ...]] = ()
     urls: ClassVar[str | None] = None
@@ -87,6 +105,8 @@ class ModuleConfig(AppConfig):
     comment_listener: ClassVar[str | None] = None
     activity_listener: ClassVar[str | None] = None
     notification_listener: ClassVar[str | None] = None
+    membership_listener: ClassVar[str | None] = None
+    board_fields: ClassVar[tuple[BoardField, ...]] = ()
     provides: ClassVar[Mapping[str, str]] = {}
     imports: ClassVar[tuple[ImportSpec, ...]] = ()
 
@@ -195,6 +215,19 @@ def notification_listeners() -> list[Callable[[list[Any]], None]]:
 def import_specs() -> dict[str, ImportSpec]:
     """What each module offers for import, by the name clients use."""
     return {spec.key: spec for module in modules() for spec in module.imports}
+
+
+def membership_listeners() -> list[Callable[[Any], None]]:
+    return [_imported(module.membership_listener) for module in modules() if module.membership_listener]
+
+
+def board_fields() -> dict[str, BoardField]:
+    """Every record API a board can show, by its prefix."""
+    return {board_field.prefix: board_field for module in modules() for board_field in module.board_fields}
+
+
+def record_api(prefix: str) -> RecordApi | None:
+    return next((api for api in record_apis() if api.prefix == prefix), None)
 
 
 def provider(port: str) -> Any:

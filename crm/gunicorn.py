@@ -1,7 +1,9 @@
-"""The web server's configuration, the same for `make run` and production: `gunicorn -c crm/gunicorn.py crm.wsgi`.
+"""The web server's configuration, the same for `make run` and production: `gunicorn -c crm/gunicorn.py crm.asgi`.
 
-Threaded workers: a request that waits on the database or on password hashing does not hold a whole process,
-and connections beyond the busy threads wait in the listen backlog instead of being refused or reset.
+One server for HTTP and WebSocket: uvicorn's ASGI worker (crm.web_worker) runs crm.asgi, where HTTP requests run
+on a pool of WEB_THREADS threads per process (a request that waits on the database or on password hashing does
+not hold a whole process) and the live event stream's sockets on the worker's event loop. Connections beyond the
+busy threads wait in the listen backlog instead of being refused or reset.
 
 Every process writes its metrics to PROMETHEUS_MULTIPROC_DIR, and a scrape of /metrics on any worker sums them.
 `make run` and the systemd units give the directory (shared with the Celery worker on the same host); without
@@ -15,8 +17,7 @@ from typing import Any
 bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '8000'}"
 # Processes: WEB_CONCURRENCY, as every platform that runs gunicorn sets it; two per core is the usual start.
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1))
-worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS") or 4)
+worker_class = "crm.web_worker.Worker"
 # Connections accepted but not yet served wait here; 100 concurrent clients must never be refused or reset.
 backlog = int(os.environ.get("WEB_BACKLOG") or 2048)
 timeout = int(os.environ.get("WEB_TIMEOUT") or 60)

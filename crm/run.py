@@ -171,7 +171,7 @@ def start_processes(host: str, port: int, children: list[Child], stop: StopFlag)
     schedule = str(DATA_DIR / "celerybeat-schedule")
     commands = {
         # The production server and its configuration; HOST and PORT reach it through the environment.
-        "web": ["-m", "gunicorn", "--config", str(BASE_DIR / "crm" / "gunicorn.py"), "crm.wsgi"],
+        "web": ["-m", "gunicorn", "--config", str(BASE_DIR / "crm" / "gunicorn.py"), "crm.asgi"],
         "worker": ["-m", "celery", "-A", "crm", "worker", "--loglevel", "INFO", "--concurrency", "2"],
         "beat": ["-m", "celery", "-A", "crm", "beat", "--loglevel", "INFO", "--schedule", schedule],
     }

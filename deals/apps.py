@@ -8,6 +8,7 @@ class DealsConfig(registry.ModuleConfig):
     name = "deals"
     verbose_name = "Deals and pipelines"
     default_auto_field = "django.db.models.BigAutoField"
+    board_fields = (registry.BoardField("deals", "stage", columns="deals.boards.stage_columns"),)
     record_apis = (
         registry.RecordApi(
             "deals",

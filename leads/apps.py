@@ -8,6 +8,7 @@ class LeadsConfig(registry.ModuleConfig):
     name = "leads"
     verbose_name = "Leads and web forms"
     default_auto_field = "django.db.models.BigAutoField"
+    board_fields = (registry.BoardField("leads", "status"),)
     record_apis = (
         registry.RecordApi(
             "leads", "leads.views.LeadViewSet", actions={"convert": RouteAccess(Scope.TENANT, {"POST": WRITERS})}

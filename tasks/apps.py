@@ -7,6 +7,7 @@ class TasksConfig(registry.ModuleConfig):
     name = "tasks"
     verbose_name = "Tasks"
     default_auto_field = "django.db.models.BigAutoField"
+    board_fields = (registry.BoardField("tasks", "status"),)
     record_apis = (registry.RecordApi("tasks", "tasks.views.TaskViewSet"),)
     reassign = "tasks.services.reassign_open_records"
     reference_mover = "tasks.merge.task_references_move"

@@ -1,10 +1,12 @@
-"""Invalidate cached memberships whenever a user, a profile or an org changes (cache upkeep, no business logic)."""
+"""Invalidate cached memberships whenever a user, a profile or an org changes (cache upkeep, no business logic),
+and tell the registry's membership listeners of every membership change."""
 
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from common import registry
 from common.models import Profile, User
 from tenants.models import Org
 from tenants.pipeline.membership import invalidate_org, invalidate_user
@@ -18,6 +20,8 @@ def _user_changed(sender: type[User], instance: User, **kwargs: Any) -> None:
 @receiver([post_save, post_delete], sender=Profile, dispatch_uid="membership_cache_profile")
 def _profile_changed(sender: type[Profile], instance: Profile, **kwargs: Any) -> None:
     invalidate_user(instance.user_id)
+    for listener in registry.membership_listeners():
+        listener(instance)
 
 
 @receiver([post_save, post_delete], sender=Org, dispatch_uid="membership_cache_org")

@@ -93,7 +93,7 @@ def _unit(name: str) -> dict[str, dict[str, list[str]]]:
 
 def test_the_systemd_units_run_web_worker_and_beat_with_the_production_settings() -> None:
     commands = {
-        "keystone-web.service": "gunicorn --config crm/gunicorn.py crm.wsgi",
+        "keystone-web.service": "gunicorn --config crm/gunicorn.py crm.asgi",
         "keystone-worker.service": "celery -A crm --quiet worker",
         "keystone-beat.service": "celery -A crm --quiet beat",
     }
@@ -120,7 +120,7 @@ def test_the_procfile_declares_the_release_step_and_the_three_processes() -> Non
     processes = dict(line.split(": ", 1) for line in lines if line and not line.startswith("#"))
 
     assert processes["release"] == "python manage.py migrate_schemas --noinput"
-    assert processes["web"] == "gunicorn --config crm/gunicorn.py crm.wsgi"
+    assert processes["web"] == "gunicorn --config crm/gunicorn.py crm.asgi"
     assert processes["worker"].startswith("celery -A crm --quiet worker")
     assert processes["beat"].startswith("celery -A crm --quiet beat")
 

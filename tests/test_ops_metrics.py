@@ -92,7 +92,7 @@ def live(_cast_ids: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
     log = directory / "web.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", str(BASE_DIR / "crm" / "gunicorn.py"), "crm.wsgi"],
+            [sys.executable, "-m", "gunicorn", "--config", str(BASE_DIR / "crm" / "gunicorn.py"), "crm.asgi"],
             cwd=BASE_DIR,
             env=env,
             stdin=subprocess.DEVNULL,

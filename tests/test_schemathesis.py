@@ -219,7 +219,7 @@ def fuzz_server(fuzz_org: FuzzOrg, tmp_path_factory: pytest.TempPathFactory) -> 
     log = workdir / "server.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", str(BASE_DIR / "crm" / "gunicorn.py"), "crm.wsgi"],
+            [sys.executable, "-m", "gunicorn", "--config", str(BASE_DIR / "crm" / "gunicorn.py"), "crm.asgi"],
             cwd=BASE_DIR,
             env=env,
             stdin=subprocess.DEVNULL,

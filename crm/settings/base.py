@@ -82,6 +82,8 @@ TENANT_APPS = [
     "emailing",
     "webhooks",
     "imports",
+    "boards",
+    "realtime",
 ]
 INSTALLED_APPS = SHARED_APPS + TENANT_APPS
 
@@ -247,6 +249,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "email-sends-reap": {"task": "emailing.reap_expired_leases", "schedule": 60.0},
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 60.0},
     "imports-resume": {"task": "imports.resume_stalled", "schedule": 120.0},
+    "board-recurring-cards": {"task": "boards.recurring_cards", "schedule": 300.0},
 }
 # Ready, fully migrated spare org schemas kept for sign-up (tenants/orgs/pool.py); 0 turns the pool off.
 ORG_POOL_SIZE = env_int("ORG_POOL_SIZE", 3)
@@ -309,6 +312,7 @@ SPECTACULAR_SETTINGS = {
         "ImportRowOutcomeEnum": "imports.models.RowOutcome",
         "OrgExportStatusEnum": "imports.models.ExportStatus",
         "WebhookDeliveryStateEnum": "webhooks.models.DeliveryState",
+        "CardFrequencyEnum": "boards.models.Frequency",
         "CaseStatusEnum": "cases.models.CaseStatus",
         "CasePriorityEnum": "cases.models.CasePriority",
         "CaseTypeEnum": "cases.models.CaseType",
@@ -498,5 +502,14 @@ UNVERIFIED_EMAIL_GRACE_DAYS = env_int("UNVERIFIED_EMAIL_GRACE_DAYS", 7)
 API_KEY_REQUESTS_PER_MINUTE = env_int("API_KEY_REQUESTS_PER_MINUTE", 600)
 # CSV exports per member (or API key) per hour, across every module.
 EXPORTS_PER_HOUR = env_int("EXPORTS_PER_HOUR", 60)
+
+# --- Live updates ---------------------------------------------------------------------------------------------
+# The per-org event stream (realtime/) over Django Channels, on the same Redis as everything else.
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "crm-live"},
+    }
+}
 
 # --- Product --------------------------------------------------------------------------------------------------

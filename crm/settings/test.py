@@ -1,7 +1,7 @@
 """The test suite: its own Redis db, a fast password hasher and in-memory mail."""
 
 from crm.settings.base import *  # noqa: F403
-from crm.settings.base import CACHES, DATABASES, REDIS_URL, SHARED_APPS, TENANT_APPS
+from crm.settings.base import CACHES, CHANNEL_LAYERS, DATABASES, REDIS_URL, SHARED_APPS, TENANT_APPS
 from crm.settings.env import env_int, env_str
 from crm.settings.services import celery_url_from_redis, redis_with_db
 
@@ -11,6 +11,13 @@ DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_crm"
 assert REDIS_URL is not None  # base settles it (the environment's or the embedded server's)
 REDIS_URL = redis_with_db(REDIS_URL, env_int("TEST_REDIS_DB", 15))
 CACHES["default"]["LOCATION"] = REDIS_URL
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": CHANNEL_LAYERS["default"]["BACKEND"],
+        # Pub/sub channels are server-wide (not per Redis db): a prefix of its own keeps suites apart.
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"crm-live-test-{env_int('TEST_REDIS_DB', 15)}"},
+    }
+}
 CELERY_BROKER_URL = celery_url_from_redis(REDIS_URL)
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 

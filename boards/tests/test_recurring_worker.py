@@ -1,0 +1,90 @@
+"""Recurring cards in a real Celery worker: beat's job, sent from the public schema twice (as a retry or a second
+beat would), makes each due card once, in its org's schema, and moves the rule to its next period."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from boards import services
+from boards.models import Board, Card, RecurringCard
+from boards.tasks import recurring_cards
+from boards.tests.helpers import board, columns
+from common.context import org_context
+from tenants.testing.fixtures import Cast
+
+pytestmark = pytest.mark.django_db
+
+
+def _in_thread(action: Callable[[], Any]) -> Any:
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = action()
+        except BaseException as error:
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+@pytest.fixture
+def committed_rule(cast: Cast) -> Iterator[Any]:
+    def make() -> Any:
+        made = board(cast.member, name="Recurring")
+        with org_context(cast.org_a):
+            return services.recurring_create(
+                org=cast.org_a, actor=cast.member, board_id=made.pk,
+                data={"column": columns(made)[0].pk, "title": "Weekly report", "frequency": "weekly",
+                      "next_run_on": timezone.localdate() - datetime.timedelta(days=1)},
+            )  # fmt: skip
+
+    def remove() -> None:
+        with org_context(cast.org_a):
+            Board.objects.filter(name="Recurring").delete()
+
+    try:
+        yield _in_thread(make)
+    finally:
+        _in_thread(remove)
+
+
+def test_the_worker_makes_a_due_recurring_card_once_and_schedules_the_next(
+    cast: Cast, committed_rule: Any, celery_worker_process: Any
+) -> None:
+    first, second = recurring_cards.apply_async(), recurring_cards.apply_async()
+
+    made = sorted([first.get(timeout=90), second.get(timeout=90)])
+
+    assert made == [0, 1]
+
+    def check() -> None:
+        with org_context(cast.org_a):
+            cards = list(Card.objects.filter(recurring=committed_rule).values_list("title", "period"))
+            assert cards == [("Weekly report", timezone.localdate() - datetime.timedelta(days=1))]
+            rule = RecurringCard.objects.get(pk=committed_rule.pk)
+            assert rule.next_run_on == timezone.localdate() + datetime.timedelta(days=6)
+
+    _in_thread(check)
+    assert celery_worker_process.poll() is None
+
+
+def test_next_periods_follow_the_frequency_and_the_end_of_month() -> None:
+    day = datetime.date(2026, 1, 31)
+
+    assert services.next_run_after(day, "daily") == datetime.date(2026, 2, 1)
+    assert services.next_run_after(day, "weekly") == datetime.date(2026, 2, 7)
+    assert services.next_run_after(day, "monthly") == datetime.date(2026, 2, 28)
