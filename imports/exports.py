@@ -54,7 +54,7 @@ def download_url(org: Org, export: OrgExport) -> str | None:
     if export.status != ExportStatus.READY:
         return None
     path = reverse("api:org-export-download", kwargs={"token": download_token(org, export)})
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
+    return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
 def token_read(token: str) -> dict[str, str] | None:
