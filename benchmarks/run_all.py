@@ -2,6 +2,7 @@
 
 from benchmarks import (
     ai_copy,
+    boards,
     campaigns,
     emailing,
     invoices,
@@ -11,6 +12,7 @@ from benchmarks import (
     property_media,
     provisioning,
     records,
+    serving,
     tenancy_overhead,
 )
 
@@ -27,6 +29,8 @@ if __name__ == "__main__":
         ai_copy,
         invoices,
         emailing,
+        serving,
+        boards,
     ):
         print(f"== {module.__name__}", flush=True)
         module.main()

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -49,14 +51,35 @@ def admits(audience: dict[str, Any], *, profile_id: str, role: str) -> bool:
     return bool(audience.get("everyone")) or role in audience["roles"] or profile_id in audience["profiles"]
 
 
+_publisher: tuple[int, asyncio.AbstractEventLoop] | None = None
+_publisher_lock = threading.Lock()
+
+
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process, on a thread of its own, that sends every live update: the request hands
+    the message over and goes on (no new loop and Redis connection per event), and one process's events leave
+    in the order they were published. Made again in a forked child."""
+    global _publisher
+    with _publisher_lock:
+        if _publisher is None or _publisher[0] != os.getpid():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="live-updates", daemon=True).start()
+            _publisher = (os.getpid(), loop)
+        return _publisher[1]
+
+
+def _report_failure(future: Any) -> None:
+    error = future.exception()
+    if error is not None:  # a live update that cannot be sent never fails the change it reports
+        logger.error("live update not sent", exc_info=error)
+
+
 def _send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    try:
-        async_to_sync(layer.group_send)(group, message)
-    except Exception:  # a live update that cannot be sent never fails the change it reports
-        logger.exception("live update not sent", extra={"group": group})
+    future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _publisher_loop())
+    future.add_done_callback(_report_failure)
 
 
 def publish(org_id: Any, event: str, data: dict[str, Any], audience: Audience) -> None:

@@ -12,7 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +23,7 @@ from celery import current_app
 from django.conf import settings
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
+from requests.structures import CaseInsensitiveDict
 
 from common.metrics import ai_tokens_used
 from tenants.mail import send_templated_email
@@ -39,13 +40,13 @@ class LiveServer:
     env: dict[str, str]
     log: Path
 
-    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, Mapping[str, str], bytes]:
         request = urllib.request.Request(self.url + path, headers=headers or {})
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, dict(response.headers), response.read()
+                return response.status, CaseInsensitiveDict(response.headers), response.read()
         except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
+            return error.code, CaseInsensitiveDict(error.headers), error.read()
 
     def scrape(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         status, _, body = self.get("/metrics", {"Authorization": f"Bearer {TOKEN}"})
