@@ -4,6 +4,7 @@ from benchmarks import (
     ai_copy,
     campaigns,
     emailing,
+    imports,
     invoices,
     properties,
     property_matching,
@@ -11,6 +12,7 @@ from benchmarks import (
     provisioning,
     records,
     tenancy_overhead,
+    webhooks,
 )
 
 if __name__ == "__main__":
@@ -25,6 +27,8 @@ if __name__ == "__main__":
         ai_copy,
         invoices,
         emailing,
+        imports,
+        webhooks,
     ):
         print(f"== {module.__name__}", flush=True)
         module.main()
