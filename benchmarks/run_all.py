@@ -5,6 +5,7 @@ from benchmarks import (
     boards,
     campaigns,
     emailing,
+    imports,
     invoices,
     migrations,
     properties,
@@ -14,6 +15,7 @@ from benchmarks import (
     records,
     serving,
     tenancy_overhead,
+    webhooks,
 )
 
 if __name__ == "__main__":
@@ -31,6 +33,8 @@ if __name__ == "__main__":
         emailing,
         serving,
         boards,
+        imports,
+        webhooks,
     ):
         print(f"== {module.__name__}", flush=True)
         module.main()

@@ -139,21 +139,25 @@ def test_redelivery_test_event_rotation_and_auto_disable(cast: Cast, loopback: N
     with local_http_server(answer) as server:
         hook = h.in_own_connection(lambda: h.endpoint(cast.org_a, server.url + "/hook", ["contact.created"]))
         admin = client_for(cast.admin)
-        with celery_worker_started({**FAST, "WEBHOOKS_DISABLE_AFTER_SECONDS": "2"}):
+        # The second failure comes at least 1.6 s after the first: past the 1 s limit, so it disables.
+        slow_retries = {**FAST, "WEBHOOKS_RETRY_SCHEDULE": "2,2", "WEBHOOKS_DISABLE_AFTER_SECONDS": "1"}
+        with celery_worker_started(slow_retries):
             h.in_own_connection(lambda: h.contact_create(cast.org_a, cast.owner, "gone@example.test"))
-            assert h.wait_for(lambda: _settled(cast, hook.pk, 1), timeout=60)
+            is_disabled = lambda: not h.in_own_connection(lambda: _endpoint(cast, hook.pk)).is_active  # noqa: E731
+            assert h.wait_for(is_disabled, timeout=60)
             disabled = h.in_own_connection(lambda: admin.get(f"/api/webhooks/endpoints/{hook.pk}/").json())
             refused = h.in_own_connection(lambda: admin.post(f"/api/webhooks/endpoints/{hook.pk}/test/"))
             fail.clear()
-            h.in_own_connection(
-                lambda: admin.patch(f"/api/webhooks/endpoints/{hook.pk}/", {"is_active": True}, format="json")
-            )
             rotated = h.in_own_connection(
                 lambda: admin.post(f"/api/webhooks/endpoints/{hook.pk}/rotate-secret/").json()
             )
-            failed = _deliveries(cast, hook.pk)[0]
+            h.in_own_connection(
+                lambda: admin.patch(f"/api/webhooks/endpoints/{hook.pk}/", {"is_active": True}, format="json")
+            )
+            assert h.wait_for(lambda: _settled(cast, hook.pk, 1), timeout=60)
+            first = _deliveries(cast, hook.pk)[0]
             again = h.in_own_connection(
-                lambda: admin.post(f"/api/webhooks/deliveries/{failed.pk}/redeliver/").json()
+                lambda: admin.post(f"/api/webhooks/deliveries/{first.pk}/redeliver/").json()
             )
             tested = h.in_own_connection(lambda: admin.post(f"/api/webhooks/endpoints/{hook.pk}/test/").json())
             assert h.wait_for(lambda: _settled(cast, hook.pk, 3), timeout=60)
@@ -163,12 +167,13 @@ def test_redelivery_test_event_rotation_and_auto_disable(cast: Cast, loopback: N
     notified = h.in_own_connection(lambda: _notified(cast))
     assert notified == sorted([str(cast.owner.pk), str(cast.admin.pk)])
     rows = _deliveries(cast, hook.pk)
-    assert [(row.state, row.event.event_type) for row in rows] == [
-        ("failed", "contact.created"),
-        ("delivered", "contact.created"),
-        ("delivered", "webhook.test"),
+    assert [(row.state, row.attempts, row.event.event_type) for row in rows] == [
+        ("delivered", 3, "contact.created"),
+        ("delivered", 1, "contact.created"),
+        ("delivered", 1, "webhook.test"),
     ]
-    assert again["webhook_id"] == failed.event.webhook_id
+    assert [a.status_code for a in rows[0].attempt_log.all()] == [503, 503, 204]
+    assert again["webhook_id"] == first.event.webhook_id
     redelivered = [r for r in server.requests if r.headers["webhook-id"] == again["webhook_id"]][-1]
     signatures = redelivered.headers["webhook-signature"].split(" ")
     assert len(signatures) == 2

@@ -187,3 +187,18 @@ def test_lists_cost_the_same_queries_for_one_row_and_many(cast: Cast) -> None:
 
     assert_flat_query_count(lambda: admin.get(URL), grow)
     assert_flat_query_count(lambda: admin.get(f"{URL}{hook.pk}/deliveries/"), grow)
+
+
+def test_a_completed_send_raises_its_event(cast: Cast) -> None:
+    from emailing.sending import send_complete_if_done
+    from emailing.tests import helpers as emailing
+
+    hook = h.endpoint(cast.org_a, "https://93.184.215.14/sends", ["email_send.completed"])
+    segment = emailing.segment_everyone(cast.org_a)
+    send = emailing.draft(cast.org_a, cast.owner, [segment], status="sending")
+    with org_context(cast.org_a):
+        assert send_complete_if_done(org=cast.org_a, send_id=send.pk) is True
+        delivery = Delivery.objects.select_related("event").get(endpoint=hook)
+    assert delivery.event.event_type == "email_send.completed"
+    assert delivery.event.payload["data"]["id"] == str(send.pk)
+    assert delivery.event.payload["data"]["record"]["status"] == "completed"
