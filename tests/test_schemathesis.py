@@ -158,7 +158,7 @@ def long_lived_access_token(user: User) -> str:
 
 
 @pytest.fixture(scope="module")
-def fuzz_org(_cast_ids: Any, django_db_blocker: Any) -> Iterator[FuzzOrg]:
+def fuzz_org(django_db_setup: Any, _cast_ids: Any, django_db_blocker: Any) -> Iterator[FuzzOrg]:
     """An org of its own with an owner and a member, committed (the server is another process)."""
     from tenants.orgs.provisioning import org_create
 

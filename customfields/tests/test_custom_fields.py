@@ -128,7 +128,7 @@ def test_update_and_delete_definitions(cast: Cast) -> None:
     field_id = _define(cast).json()["id"]
     admin = client_for(cast.admin)
 
-    renamed = admin.patch(f"{FIELDS}{field_id}/", {"label": "Annual budget", "key": "ignored"}, format="json")
+    renamed = admin.patch(f"{FIELDS}{field_id}/", {"label": "Annual budget"}, format="json")
     foreign = client_for(cast.other_owner).delete(f"{FIELDS}{field_id}/")
     deleted = admin.delete(f"{FIELDS}{field_id}/")
 

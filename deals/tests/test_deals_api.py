@@ -154,7 +154,7 @@ def test_the_default_pipeline_is_made_once_with_the_standard_stages(cast: Cast) 
 
 
 def test_create_sets_org_and_author_from_the_request_and_ignores_server_fields_in_the_body(cast: Cast) -> None:
-    forged = {"name": "Forged", "org": str(cast.org_b.pk), "created_by": str(cast.other_owner.pk),
+    forged = {"name": "Forged", "created_by": str(cast.other_owner.pk),
               "id": "00000000-0000-7000-8000-000000000001", "closed_at": "2020-01-01T00:00:00Z",
               "source_lead_id": RANDOM_ID, "archived_at": "2020-01-01T00:00:00Z"}  # fmt: skip
 

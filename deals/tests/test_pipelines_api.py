@@ -134,7 +134,6 @@ def test_admin_creates_a_pipeline_with_its_stages_in_one_request(cast: Cast) -> 
     _sales(cast)
     body = {
         "name": "Investment sales",
-        "org": str(cast.org_b.pk),
         "stages": [
             {"name": "Teaser sent", "probability": 5},
             {"name": "Due diligence", "probability": 60, "kind": "open"},

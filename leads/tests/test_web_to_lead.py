@@ -96,17 +96,19 @@ def test_a_default_assignee_from_another_org_is_a_field_error(cast: Cast) -> Non
         assert WebForm.objects.count() == 0
 
 
-def test_forged_org_and_author_in_a_form_body_are_ignored(cast: Cast) -> None:
-    response = client_for(cast.admin).post(
-        FORMS,
-        {"name": "X", "org": str(cast.org_b.pk), "created_by": str(cast.other_owner.pk), "token_hash": "0" * 64},
-        format="json",
+def test_a_forged_org_or_token_in_a_form_body_is_refused_and_a_forged_author_ignored(cast: Cast) -> None:
+    forged = client_for(cast.admin).post(
+        FORMS, {"name": "X", "org": str(cast.org_b.pk), "token_hash": "0" * 64}, format="json"
     )
+    body = {"name": "Y", "created_by": str(cast.other_owner.pk)}
+    authored = client_for(cast.admin).post(FORMS, body, format="json")
 
+    assert (forged.status_code, forged.json()["code"]) == (400, "unknown_field")
+    assert set(forged.json()["fields"]) == {"org", "token_hash"}
     with org_context(cast.org_a):
         form = WebForm.objects.get()
-    assert (form.org_id, form.created_by_id) == (cast.org_a.pk, cast.admin.pk)
-    assert form.token_hash != "0" * 64 and response.json()["id"] == str(form.pk)
+    assert (form.name, form.org_id, form.created_by_id) == ("Y", cast.org_a.pk, cast.admin.pk)
+    assert authored.json()["id"] == str(form.pk)
 
 
 def test_rotating_the_token_stops_the_old_one(cast: Cast) -> None:

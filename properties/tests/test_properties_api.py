@@ -37,7 +37,7 @@ def test_create_normalises_areas_defaults_the_agent_and_currency_and_ignores_for
         "lease_rate_period": "year", "lease_rate_basis": "per_area", "bathrooms": "2.5",
         "amenities": ["loading_dock", "parking", "parking"], "highlights": ["Eaves 12 m"],
         "latitude": 51.5, "longitude": -0.12,
-        "org": str(cast.org_b.pk), "created_by": str(cast.other_owner.pk), "floor_area_sqm": "1",
+        "created_by": str(cast.other_owner.pk), "floor_area_sqm": "1",
         "public_slug": "chosen", "id": "00000000-0000-7000-8000-000000000001",
     }  # fmt: skip
 

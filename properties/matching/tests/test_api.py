@@ -41,10 +41,13 @@ def _stored(search_id: Any) -> SavedSearch | None:
 # --- Members' own searches ---------------------------------------------------------------------------------
 
 
-def test_a_member_saves_a_search_for_themselves_and_forged_fields_are_ignored(cast: Cast) -> None:
-    body = {"name": "Leeds houses", "criteria": {"type": "house", "city": "Leeds"}, "frequency": "daily",
-            "id": RANDOM_ID, "org": str(cast.org_b.pk), "owner": str(cast.manager.pk),
-            "created_by": str(cast.manager.pk)}  # fmt: skip
+def test_a_member_saves_a_search_for_themselves_and_forged_fields_are_refused(cast: Cast) -> None:
+    forged = {"id": RANDOM_ID, "org": str(cast.org_b.pk), "owner": str(cast.manager.pk),
+              "created_by": str(cast.manager.pk)}  # fmt: skip
+    body = {"name": "Leeds houses", "criteria": {"type": "house", "city": "Leeds"}, "frequency": "daily"}
+
+    refused = client_for(cast.member).post(SEARCHES, {**body, **forged}, format="json")
+    assert (refused.status_code, refused.json()["code"]) == (400, "unknown_field")
 
     response = client_for(cast.member).post(SEARCHES, body, format="json")
 

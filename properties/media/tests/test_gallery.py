@@ -56,7 +56,7 @@ def _gallery_rows(cast: Cast, listing_) -> list[PropertyImage]:
 def test_upload_is_pending_until_the_worker_made_the_variants_and_lands_on_the_timeline(cast: Cast) -> None:
     house = listing(cast, actor=cast.member, title="Mill House")
     body = {"file": photo("Front door.JPG"), "caption": " The front ", "alt_text": "A red front door",
-            "position": 7, "org": str(cast.org_b.pk), "variants_status": "ready"}  # fmt: skip
+            "position": 7, "variants_status": "ready"}  # fmt: skip
 
     response = client_for(cast.member).post(gallery_url(house), body, format="multipart")
 
