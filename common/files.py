@@ -20,10 +20,10 @@ SAFE_FILE_HEADERS = {
 
 
 def storage_signs_urls(storage: Any) -> bool:
-    """Object storage (django-storages' S3 backend) hands out signed URLs; local storage streams."""
-    from storages.backends.s3 import S3Storage
+    """Object storage (django-storages' S3 backend or a subclass) hands out signed URLs; local storage streams.
 
-    return isinstance(storage, S3Storage)
+    Told by the class's ancestry rather than isinstance, so a process on local storage never imports boto3."""
+    return any(cls.__module__ == "storages.backends.s3" for cls in storage.__class__.__mro__)
 
 
 def signed_url_seconds() -> int:

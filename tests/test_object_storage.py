@@ -182,7 +182,7 @@ def test_listing_photos_variants_are_made_from_the_bucket_and_served_privately_a
     image = ready_image_of(cast, house)
     assert _keys(bucket) == sorted([image.original.name, *(entry["file"] for entry in image.variants.values())])
 
-    private = client_for(cast.viewer).get(image_url(house, image, "medium/"))
+    private = client_for(cast.viewer).get(image_url(house, image, "files/medium/"))
     public = client_for(None).get(f"/api/public/orgs/alpha/media/{image.public_token}/large/")
 
     assert private["Cache-Control"] == f"private, max-age={LIFETIME // 2}"
@@ -194,7 +194,7 @@ def test_listing_photos_variants_are_made_from_the_bucket_and_served_privately_a
     assert (status, headers["cache-control"], Image.open(io.BytesIO(body)).format) == (
         200, "public, max-age=300", "WEBP",
     )  # fmt: skip
-    outsider = client_for(cast.other_owner).get(image_url(house, image, "medium/"))
+    outsider = client_for(cast.other_owner).get(image_url(house, image, "files/medium/"))
     assert (outsider.status_code, outsider.json()) == (404, NOT_FOUND)
 
 

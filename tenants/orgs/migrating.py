@@ -213,7 +213,8 @@ def _migrate_in_worker(job: tuple[int, str]) -> tuple[str, str | None]:
         migrate_schema(_RUN.groups[group_index], schema_name)
     except Exception as error:  # reported per schema; the other schemas still migrate
         logger.exception("migrating schema %s failed", schema_name)
-        connections.close_all()
+        if multiprocessing.parent_process() is not None:
+            connections.close_all()  # a worker starts its next schema on a fresh connection
         return schema_name, f"{type(error).__name__}: {error}"
     return schema_name, None
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django_tenants.clone import CloneSchema
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
@@ -136,6 +137,29 @@ def test_a_schema_behind_in_a_single_process_gets_the_same_result(
         assert schema_is_current(birch)
         assert _structure(birch) == _structure(aspen)
         assert set(_migrations(birch)) == set(_migrations(aspen))
+
+
+def test_a_schema_that_fails_is_named_and_the_others_are_still_migrated(
+    orgs: dict[str, Org], django_db_blocker: Any
+) -> None:
+    birch, cedar = orgs["Birch"].schema_name, orgs["Cedar"].schema_name
+    with django_db_blocker.unblock():
+        _stock_migrate(cedar, *BEHIND)
+        with connection.cursor() as cursor:
+            # Birch claims not to have leads 0004 while its columns are there: adding them again fails.
+            cursor.execute(
+                f'DELETE FROM "{birch}".django_migrations WHERE app = %s AND name = %s',
+                ["leads", "0004_email_consent"],
+            )
+
+        with pytest.raises(CommandError) as raised:
+            call_command(
+                "migrate_schemas", tenant=True, interactive=False, parallel=2, verbosity=0, stderr=io.StringIO()
+            )
+
+        assert str(raised.value).startswith(f"1 schema(s) failed to migrate: {birch}: ProgrammingError: column ")
+        assert schema_is_current(cedar)
+        assert not schema_is_current(birch)
 
 
 def test_a_schema_without_a_migration_table_goes_through_django_tenants_path(
