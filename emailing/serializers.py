@@ -49,6 +49,8 @@ class EmailSettingsSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["updated_at"]
+        # Settings never saved have no time yet.
+        extra_kwargs = {"updated_at": {"allow_null": True}}
 
 
 class ConsentChangeSerializer(serializers.Serializer):

@@ -52,7 +52,7 @@ def csv_response(content: bytes, name: str) -> HttpResponse:
 
 def _date_param(request: Request, name: str, default: datetime.date) -> datetime.date:
     raw = request.query_params.get(name)
-    if not raw:
+    if raw is None:  # present but blank is a 400, not the default
         return default
     try:
         return datetime.date.fromisoformat(raw)
@@ -61,8 +61,10 @@ def _date_param(request: Request, name: str, default: datetime.date) -> datetime
 
 
 def _wants_csv(request: Request) -> bool:
-    wanted = request.query_params.get("export", "")
-    if wanted not in ("", "csv"):
+    wanted = request.query_params.get("export")
+    if wanted is None:
+        return False
+    if wanted != "csv":
         raise field_error("export", "invalid_choice", "The only export is csv.")
     return wanted == "csv"
 

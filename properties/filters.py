@@ -6,9 +6,10 @@ import math
 from typing import Any
 
 import django_filters
-from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from common.errors import ApiError, field_error
 from properties import geo
@@ -61,10 +62,10 @@ def _longitude(name: str, value: float) -> float:
     return value
 
 
-class WholeNumberFilter(django_filters.NumberFilter):
-    """A count (bedrooms): a whole number, so "1.5" is a 400 rather than rounded or compared as a decimal."""
-
-    field_class = forms.IntegerField
+@extend_schema_field(OpenApiTypes.NUMBER)
+class CountAtLeastFilter(django_filters.NumberFilter):
+    """At least this many (bedrooms): any number, "2.5" meaning 3 or more; documented as a number, which is what
+    it reads (the column is a whole number)."""
 
 
 class ListingSearch(django_filters.FilterSet):
@@ -87,7 +88,7 @@ class ListingSearch(django_filters.FilterSet):
     )
     area_min = django_filters.NumberFilter(method="filter_nothing", help_text="Floor area, in `area_unit`.")
     area_max = django_filters.NumberFilter(method="filter_nothing", help_text="Floor area, in `area_unit`.")
-    bedrooms_min = WholeNumberFilter(field_name="bedrooms", lookup_expr="gte")
+    bedrooms_min = CountAtLeastFilter(field_name="bedrooms", lookup_expr="gte")
     amenities = django_filters.CharFilter(method="filter_amenities", help_text="Comma-separated; all of them.")
     city = django_filters.CharFilter(lookup_expr="iexact")
     region = django_filters.CharFilter(lookup_expr="iexact")

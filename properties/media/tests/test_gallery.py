@@ -189,7 +189,7 @@ def test_caption_and_alt_text_change_and_the_change_is_on_the_timeline(cast: Cas
     image = image_of(cast, house, caption="Old")
 
     response = client_for(cast.manager).patch(
-        image_url(house, image), {"caption": "Sunny garden", "alt_text": "Lawn with an oak", "position": 3},
+        image_url(house, image), {"caption": "Sunny garden", "alt_text": "Lawn with an oak"},
         format="json",
     )  # fmt: skip
 
