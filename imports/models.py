@@ -71,7 +71,9 @@ class ImportRow(BaseModel):
     class Meta:
         ordering = ["row_number"]
         constraints = [
-            models.UniqueConstraint(fields=["job", "is_preview", "row_number"], name="import_row_once_per_pass"),
+            models.UniqueConstraint(
+                fields=["org", "job", "is_preview", "row_number"], name="import_row_once_per_pass"
+            ),
         ]
         indexes = [models.Index(fields=["job", "is_preview", "outcome", "row_number"], name="import_row_outcome")]
 
