@@ -50,7 +50,7 @@ pytest: $(DEV_DEPS)
 # per operation; FUZZ_MAX_EXAMPLES, FUZZ_MAX_TIME (seconds), FUZZ_SEED and FUZZ_REPORT_DIR tune it.
 fuzz: $(DEV_DEPS)
 	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-100} FUZZ_MAX_TIME=$${FUZZ_MAX_TIME:-3600} \
-		$(PY) -m pytest -q tests/test_schemathesis.py $(PYTEST_ARGS)
+		$(PY) -m pytest -q -m fuzz tests/test_schemathesis.py $(PYTEST_ARGS)
 
 migrate: $(RUN_DEPS)
 	$(PY) manage.py migrate_schemas --noinput
