@@ -45,3 +45,18 @@ def export_of(*, org: Org, export_id: Any) -> OrgExport:
     if found is None:
         raise NotFound()
     return found
+
+
+def org_of_download(org_id: Any) -> Org | None:
+    """The org a signed export link names (the link is the credential; the org header plays no part)."""
+    return Org.objects.filter(pk=org_id).first()
+
+
+def org_being_deleted(org_id: Any) -> Org:
+    """An org scheduled for deletion, the only kind platform admins may export; anything else is a 404."""
+    from tenants.models import OrgStatus
+
+    org = Org.objects.filter(pk=_uuid(org_id), status=OrgStatus.DELETING).first()
+    if org is None:
+        raise NotFound()
+    return org

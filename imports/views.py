@@ -226,10 +226,9 @@ class OrgExportDownloadView(GenericAPIView):
         from common.errors import NotFound
         from imports import exports
         from imports.models import ExportStatus, OrgExport
-        from tenants.models import Org
 
         found = exports.token_read(token)
-        org = Org.objects.filter(pk=found["org"]).first() if found else None
+        org = selectors.org_of_download(found["org"]) if found else None
         if found is None or org is None:
             raise NotFound()
         with org_context(org):
@@ -249,13 +248,7 @@ class PlatformOrgExportView(GenericAPIView):
     filter_backends: list[Any] = []
 
     def _org(self, org_id: Any) -> Any:
-        from common.errors import NotFound
-        from tenants.models import Org, OrgStatus
-
-        org = Org.objects.filter(pk=org_id, status=OrgStatus.DELETING).first()
-        if org is None:
-            raise NotFound()
-        return org
+        return selectors.org_being_deleted(org_id)
 
     @extend_schema(responses={200: s.OrgExportSerializer, 404: E404})
     def get(self, request: Request, org_id: Any) -> Response:
