@@ -3,7 +3,6 @@ commit them for a real worker (which cannot see a test's transaction)."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from common.models import Profile
 from contacts.models import Contact
 from emailing.models import EmailSend, EmailSettings, Segment
 from tenants.models import Org
+from tenants.testing.committed import committed_rows_removed, in_own_connection
 
 T = TypeVar("T")
 HTML = '<html><body><p>Hello {{ contact.first_name | default: "there" }},</p><p><a href="https://example.com/listing">See the listing</a></p></body></html>'  # noqa: E501
@@ -88,27 +88,6 @@ def draft(org: Org, author: Profile, segments: list[Segment], **fields: Any) -> 
     return made
 
 
-def in_own_connection(action: Callable[[], T]) -> T:
-    """Run `action` on a connection of its own (another thread), so what it writes is committed at once and a
-    worker process sees it. The caller cleans up with `committed_cleanup`."""
-    result: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            result["value"] = action()
-        except BaseException as error:  # handed back to the test
-            result["error"] = error
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result["value"]  # type: ignore[no-any-return]
-
-
 def committed_cleanup(org: Org) -> None:
     """Remove everything the committed tests wrote in the org (only they commit email marketing rows)."""
 
@@ -138,7 +117,8 @@ def committed_cleanup(org: Org) -> None:
 @contextmanager
 def committed(org: Org) -> Iterator[None]:
     try:
-        yield
+        with committed_rows_removed(org):
+            yield
     finally:
         committed_cleanup(org)
 

@@ -10,9 +10,8 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -20,34 +19,14 @@ from typing import Any
 import pytest
 import requests
 from django.conf import settings
-from django.db import connection
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from tenants.testing.committed import committed_rows_removed
 from tenants.testing.fixtures import Cast, access_token_for, database_url_for_subprocess
 
 pytestmark = pytest.mark.django_db
 BASE_DIR = Path(settings.BASE_DIR)
-
-
-def _in_thread(action: Callable[[], Any]) -> Any:
-    """Run on a connection of its own (autocommit), so the server process sees what it writes."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = action()
-        except BaseException as error:
-            outcome["error"] = error
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
 
 
 def _free_port() -> int:
@@ -123,26 +102,10 @@ def _events(ws: ClientConnection, wait: float = 1.5) -> list[dict[str, Any]]:
     return seen
 
 
-def _remove_boards_and_leads(org_ids: list[Any]) -> None:
-    from boards.models import Board
-    from common.context import org_context
-    from leads.models import Lead
-    from tenants.models import Org
-    from timeline.models import ActivityEntry, Notification
-
-    for org in Org.objects.filter(pk__in=org_ids):
-        with org_context(org):
-            Board.objects.filter(name__startswith="Live").delete()
-            leads = list(Lead.objects.filter(first_name__startswith="Live").values_list("pk", flat=True))
-            ActivityEntry.objects.filter(target_id__in=leads).delete()
-            Notification.objects.filter(target_id__in=leads).delete()
-            Lead.objects.filter(pk__in=leads).delete()
-
-
 @pytest.fixture
 def cleanup(cast: Cast) -> Iterator[None]:
-    yield
-    _in_thread(lambda: _remove_boards_and_leads([cast.org_a.pk, cast.org_b.pk]))
+    with committed_rows_removed(cast.org_a, cast.org_b):
+        yield
 
 
 def test_a_card_move_reaches_the_members_who_see_the_board_and_no_other_org(
@@ -206,7 +169,7 @@ def test_a_socket_without_a_valid_token_or_membership_is_closed(web: str, cast: 
         assert closed.value.rcvd.code == code
 
 
-def test_deactivating_a_membership_closes_its_sockets(web: str, cast: Cast) -> None:
+def test_deactivating_a_membership_closes_its_sockets(web: str, cast: Cast, cleanup: None) -> None:
     admin, member = Member(web, cast.admin), Member(web, cast.member)
     ws = member.socket()
 

@@ -55,8 +55,7 @@ def _gallery_rows(cast: Cast, listing_) -> list[PropertyImage]:
 
 def test_upload_is_pending_until_the_worker_made_the_variants_and_lands_on_the_timeline(cast: Cast) -> None:
     house = listing(cast, actor=cast.member, title="Mill House")
-    body = {"file": photo("Front door.JPG"), "caption": " The front ", "alt_text": "A red front door",
-            "position": 7, "variants_status": "ready"}  # fmt: skip
+    body = {"file": photo("Front door.JPG"), "caption": " The front ", "alt_text": "A red front door"}
 
     response = client_for(cast.member).post(gallery_url(house), body, format="multipart")
 
