@@ -36,7 +36,7 @@ def in_own_connection(action: Callable[[], T]) -> T:
     thread.join()
     if "error" in result:
         raise result["error"]
-    return result["value"]  # type: ignore[no-any-return]
+    return result["value"]
 
 
 @contextmanager
