@@ -65,6 +65,15 @@ def _worker() -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, env=env, start_new_session=True)
 
 
+def _until_ready() -> None:
+    """Timing starts once the worker answers: on a busy machine its start-up alone takes minutes."""
+    from crm.celery import app
+
+    deadline = time.monotonic() + 600
+    while not app.control.ping(timeout=1.0):
+        assert time.monotonic() < deadline, "the worker did not start"
+
+
 def _wait(org: Any, job_id: Any, done: set[str], worker: Any) -> tuple[float, list[float]]:
     from common.context import org_context
     from imports.models import ImportJob
@@ -104,7 +113,7 @@ def main() -> None:
         print(f"upload and inspect of {args.rows} rows: {time.monotonic() - started:.1f} s; mapping {job.mapping}")
     worker = _worker()
     try:
-        time.sleep(6)
+        _until_ready()
         if not args.skip_preview:
             with org_context(org):
                 services.job_preview(org=org, actor=owner, job_id=job.pk)

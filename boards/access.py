@@ -78,3 +78,15 @@ def board_audience(board: Board, member_ids: list[Any] | None = None) -> Audienc
             BoardMember.objects.for_org(board.org_id).filter(board=board).values_list("profile_id", flat=True)
         )
     return Audience.of(roles=ADMINS, profiles=[board.created_by_id, *member_ids])
+
+
+def visible_cards(queryset: QuerySet[Any], profile: Profile) -> QuerySet[Any]:
+    """The cards of the boards this member sees (the timeline's rule for cards)."""
+    return queryset.filter(board__in=visible_boards(profile.org_id, profile).values("pk"))
+
+
+def may_comment(profile: Profile, card: Any) -> bool:
+    """Commenters and editors of the card's board comment on it and attach files; its viewers read."""
+    board = card.board
+    role = board_role(board, profile, listed_role(board.org_id, board, profile))
+    return role is not None and _RANK[BoardRole(role)] >= _RANK[BoardRole.COMMENTER]

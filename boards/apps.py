@@ -9,3 +9,6 @@ class BoardsConfig(registry.ModuleConfig):
     default_auto_field = "django.db.models.BigAutoField"
     urls = "boards.urls"
     demo_seeder = "boards.demo.seed"
+    timeline_targets = (
+        registry.TimelineTarget("boards.Card", "boards.access.visible_cards", "boards.access.may_comment"),
+    )

@@ -117,6 +117,9 @@ class RecurringCard(BaseModel):
     assignees = ArrayField(models.UUIDField(), default=list, blank=True)
     frequency = models.CharField(max_length=8, choices=Frequency.choices)
     next_run_on = models.DateField()
+    # The day of the month a monthly card is made on, kept apart from `next_run_on`: a card of the 31st made
+    # on 28 February goes back to the 31st in March instead of drifting to the 28th.
+    month_day = models.PositiveSmallIntegerField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
 
     class Meta:

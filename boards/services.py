@@ -8,9 +8,11 @@ duplicate-free; locks are always taken card first, then column, so two moves nev
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -35,6 +37,7 @@ from common import registry
 from common.errors import Conflict, NotFound, field_error
 from common.models import Profile
 from realtime.events import publish
+from records.ports import journal
 from records.services import if_match_check
 from records.visibility import visible_records
 
@@ -55,6 +58,14 @@ def card_data(card: Card) -> dict[str, Any]:
         "title": card.title,
         "archived": card.archived_at is not None,
     }
+
+
+def _log(card: Card, actor: Profile, verb: str, changes: dict[str, list[Any]] | None = None) -> None:
+    """The card's timeline entry (its comments and files sit beside these, through the timeline)."""
+    journal().activity(
+        org=card.org, actor=actor, verb=verb, target_type="boards.card", target_id=card.pk,
+        changes=json.loads(json.dumps(changes or {}, cls=DjangoJSONEncoder)),
+    )  # fmt: skip
 
 
 def _emit(board: Board, event: str, data: dict[str, Any]) -> None:
@@ -414,6 +425,7 @@ def card_create(*, org: Any, actor: Profile, board_id: Any, data: dict[str, Any]
             org=org, board=board, column=column, position=position, created_by=actor, updated_by=actor, **data
         )
         card.save()
+        _log(card, actor, "created")
         _emit(board, "card.created", {"card": card_data(card)})
     return card
 
@@ -426,10 +438,16 @@ def card_update(*, org: Any, actor: Profile, card_id: Any, data: dict[str, Any],
         if_match_check(card, if_match)
         _live(card, "card")
         _card_fields_check(org, actor, seen.board, data, card)
+        before = {name: getattr(card, name) for name in data}
         for name, value in data.items():
             setattr(card, name, value)
         card.updated_by = actor
         card.save()
+        changed = {
+            name: [before[name], getattr(card, name)] for name in data if before[name] != getattr(card, name)
+        }
+        if changed:
+            _log(card, actor, "updated", changed)
         _emit(seen.board, "card.updated", {"card": card_data(card), "fields": sorted(data)})
     return card
 
@@ -452,6 +470,7 @@ def card_move(
             raise field_error("after", "invalid", "A card cannot go after itself.")
         siblings = Card.objects.for_org(org).filter(column=column).exclude(pk=card.pk)
         card.position = _place_in(siblings, after_id, "after")
+        moved = {"column": [card.column_id, column.pk], "swimlane": [card.swimlane_id]}
         card.column = column
         if swimlane_id is not ...:
             card.swimlane = None
@@ -462,6 +481,8 @@ def card_move(
                 card.swimlane = lane
         card.updated_by = actor
         card.save()
+        moved["swimlane"].append(card.swimlane_id)
+        _log(card, actor, "moved", {name: pair for name, pair in moved.items() if pair[0] != pair[1]})
         _emit(seen.board, "card.moved", {"card": card_data(card)})
     return card
 
@@ -478,6 +499,7 @@ def card_archive(*, org: Any, actor: Profile, card_id: Any, archive: bool = True
         card.archived_at = timezone.now() if archive else None
         card.updated_by = actor
         card.save()
+        _log(card, actor, "archived" if archive else "restored")
         _emit(seen.board, "card.archived" if archive else "card.restored", {"card": card_data(card)})
     return card
 
@@ -529,7 +551,9 @@ def checklist_delete(*, org: Any, actor: Profile, item_id: Any) -> None:
 # --- Recurring cards ----------------------------------------------------------------------------------------
 
 
-def next_run_after(day: datetime.date, frequency: str) -> datetime.date:
+def next_run_after(day: datetime.date, frequency: str, month_day: int | None = None) -> datetime.date:
+    """The period after `day`. Monthly: on `month_day` (default: `day`'s), or the month's last day if it is
+    shorter."""
     if frequency == Frequency.DAILY:
         return day + datetime.timedelta(days=1)
     if frequency == Frequency.WEEKLY:
@@ -537,7 +561,7 @@ def next_run_after(day: datetime.date, frequency: str) -> datetime.date:
     import calendar
 
     year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return datetime.date(year, month, min(month_day or day.day, calendar.monthrange(year, month)[1]))
 
 
 def recurring_create(*, org: Any, actor: Profile, board_id: Any, data: dict[str, Any]) -> RecurringCard:
@@ -548,6 +572,7 @@ def recurring_create(*, org: Any, actor: Profile, board_id: Any, data: dict[str,
         if data.get("assignees"):
             data["assignees"] = _profiles_check(org, data["assignees"], "assignees")
         data.setdefault("next_run_on", timezone.localdate())
+        data["month_day"] = data["next_run_on"].day
         rule = RecurringCard(org=org, board=board, column=column, created_by=actor, updated_by=actor, **data)
         rule.save()
     return rule
@@ -561,6 +586,8 @@ def recurring_update(*, org: Any, actor: Profile, recurring_id: Any, data: dict[
             data["column"] = _target_column(org, seen.board, data["column"])
         if data.get("assignees"):
             data["assignees"] = _profiles_check(org, data["assignees"], "assignees")
+        if "next_run_on" in data:
+            data["month_day"] = data["next_run_on"].day
         for name, value in data.items():
             setattr(rule, name, value)
         rule.updated_by = actor
@@ -605,9 +632,9 @@ def recurring_run(*, org: Any, today: datetime.date) -> int:
                 card.save()
                 made += 1
                 _emit(board, "card.created", {"card": card_data(card)})
-            rule.next_run_on = next_run_after(period, rule.frequency)
+            rule.next_run_on = next_run_after(period, rule.frequency, rule.month_day)
             while rule.next_run_on <= today:
-                rule.next_run_on = next_run_after(rule.next_run_on, rule.frequency)
+                rule.next_run_on = next_run_after(rule.next_run_on, rule.frequency, rule.month_day)
             rule.save(update_fields=["next_run_on", "updated_at"])
     return made
 

@@ -35,6 +35,7 @@ urlpatterns = [
     path("cards/<uuid:card_id>/move/", views.CardMoveView.as_view(), name="card-move"),
     path("cards/<uuid:card_id>/restore/", views.CardRestoreView.as_view(), name="card-restore"),
     path("cards/<uuid:card_id>/checklist/", views.CardChecklistView.as_view(), name="card-checklist"),
+    path("cards/<uuid:card_id>/timeline/", views.CardTimelineView.as_view(), name="card-timeline"),
     path("checklist-items/<uuid:item_id>/", views.ChecklistItemView.as_view(), name="checklist-item-detail"),
     path(
         "recurring-cards/<uuid:recurring_id>/", views.RecurringDetailView.as_view(), name="recurring-card-detail"
@@ -68,6 +69,7 @@ ROUTES = {
     "card-move": _WRITE,
     "card-restore": _WRITE,
     "card-checklist": _WRITE,
+    "card-timeline": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
     "checklist-item-detail": _EDIT,
     "recurring-card-detail": _EDIT,
 }

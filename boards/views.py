@@ -16,8 +16,11 @@ from boards import serializers as s
 from boards.access import board_role, listed_role
 from boards.models import Board, Card, ChecklistItem, Label, RecurringCard
 from boards.templates import TEMPLATES
+from common.pagination import FeedCursorPagination
 from common.validation import validated
+from records.ports import journal
 from records.services import record_etag
+from records.viewsets import TIMELINE_PARAMS, TimelinePageSerializer
 from tenants.pipeline.context import OrgViewMixin
 
 PRECONDITION = OpenApiResponse(description="`If-Match` names an older version (`precondition_failed`).")
@@ -331,6 +334,18 @@ class CardRestoreView(OrgViewMixin, APIView):
         """Bring an archived card back where it was."""
         card = services.card_archive(org=self.org, actor=self.actor, card_id=card_id, archive=False)
         return _card_answer(card)
+
+
+class CardTimelineView(OrgViewMixin, APIView):
+    @extend_schema(parameters=TIMELINE_PARAMS, responses={200: TimelinePageSerializer})
+    def get(self, request: Request, card_id: Any) -> Response:
+        """The card's activity, comments and files merged, newest first, a cursor page at a time (follow `next`
+        until it is null). Comment with `POST /api/timeline/comments/` and attach with
+        `POST /api/timeline/attachments/`, `target_type` `boards.card`: a board's commenters and editors may."""
+        card, _ = selectors.card_of(self.org, self.actor, card_id)
+        feed = FeedCursorPagination(request)
+        entries, has_more = journal().page(card, before=feed.position(), limit=feed.limit())
+        return Response(TimelinePageSerializer(feed.page(entries, has_more)).data)
 
 
 class CardChecklistView(OrgViewMixin, APIView):

@@ -15,15 +15,19 @@ the one AppConfig class an apps.py defines, and an imported one would count twic
 - `demo_seeder`: `seed(ctx) -> {what: count}`, run by `seed_demo` in INSTALLED_APPS order.
 - `comment_listener`: `listener(*, org, actor, target, comment) -> None`, run by the timeline inside the
   transaction of every new comment (or reply) on one of the module's own record types.
-- `activity_listener`: `listener(entry) -> None`, run by the timeline inside the transaction of every activity
-  entry it writes on any record (`entry.org`, `created_by`, `verb`, `target_type`, `target_id`, `changes`): the
-  one place a module learns that a record changed, to write an outbox row or publish after commit.
+- `activity_listener`: `listener(entries) -> None`, run by the timeline inside the transaction of the activity
+  entries it writes on any record (each with `org`, `created_by`, `verb`, `target_type`, `target_id`,
+  `changes`): the one place a module learns that records changed, to write outbox rows or publish after
+  commit. Usually one entry; a bulk write (an import batch) hands over all of its entries at once, so a
+  listener does its lookups once per call, not once per entry.
 - `notification_listener`: `listener(notifications) -> None`, run with the notifications just written, inside
   their transaction.
 - `membership_listener`: `listener(profile) -> None`, run whenever a membership is saved (role, active flag,
   removal), inside that write: live connections of the member are closed so they authenticate again.
 - `board_fields`: record APIs whose records a board can show by a status field (`BoardField`); moving a card
   of such a board is the record API's own update of that field.
+- `timeline_targets`: types of the module's own that are not record APIs but carry a timeline (a board's
+  card): comments, files and activity hang off them, with the module's own visibility (`TimelineTarget`).
 - `provides`: kernel ports this module fills, by port name (see records.ports).
 - `imports`: `ImportSpec`s, what the module offers for CSV/XLSX import (fields, natural keys, relations, and
   the services that create and change a record).
@@ -74,6 +78,9 @@ class ImportSpec:
     fields: tuple[str, ...]  # importable columns of the model
     create: str  # dotted `create(*, org, actor, data) -> record`
     change: str  # dotted records.services.RecordChange
+    # Dotted `create_many(*, org, actor, datas) -> records`, in order: `create`'s rules for rows the import has
+    # already checked (natural keys unique in the org and the file, relations found); raises like `create`.
+    create_many: str | None = None
     natural_keys: tuple[str, ...] = ()
     # Target field -> (related model "app.Model", or "member" for a member by email; the field matched).
     relations: Mapping[str, tuple[str, str]] = field(default_factory=dict)
@@ -95,6 +102,18 @@ class BoardField:
         return _imported(self.columns) if self.columns else None
 
 
+@dataclass(frozen=True)
+class TimelineTarget:
+    """A type that carries a timeline without being a record API. `visible`: dotted `visible(queryset,
+    profile) -> queryset`, the rows the member may see (the rest is the same 404 as a missing one);
+    `may_contribute`: dotted `may_contribute(profile, obj) -> bool`, whether a member who sees it may comment
+    and attach files (a board's viewer may not)."""
+
+    model: str  # "boards.Card"
+    visible: str
+    may_contribute: str
+
+
 class ModuleConfig(AppConfig):
     record_apis: ClassVar[tuple[RecordApi, ...]] = ()
     urls: ClassVar[str | None] = None
@@ -107,6 +126,7 @@ class ModuleConfig(AppConfig):
     notification_listener: ClassVar[str | None] = None
     membership_listener: ClassVar[str | None] = None
     board_fields: ClassVar[tuple[BoardField, ...]] = ()
+    timeline_targets: ClassVar[tuple[TimelineTarget, ...]] = ()
     provides: ClassVar[Mapping[str, str]] = {}
     imports: ClassVar[tuple[ImportSpec, ...]] = ()
 
@@ -204,7 +224,7 @@ def comment_listener_of(target_type: str) -> Callable[..., None] | None:
     return None
 
 
-def activity_listeners() -> list[Callable[[Any], None]]:
+def activity_listeners() -> list[Callable[[list[Any]], None]]:
     return [_imported(module.activity_listener) for module in modules() if module.activity_listener]
 
 
@@ -219,6 +239,11 @@ def import_specs() -> dict[str, ImportSpec]:
 
 def membership_listeners() -> list[Callable[[Any], None]]:
     return [_imported(module.membership_listener) for module in modules() if module.membership_listener]
+
+
+def timeline_targets() -> dict[str, TimelineTarget]:
+    """The types of `timeline_targets`, by label ("boards.card")."""
+    return {target.model.lower(): target for module in modules() for target in module.timeline_targets}
 
 
 def board_fields() -> dict[str, BoardField]:

@@ -54,6 +54,12 @@ def contact_create(*, org: Org, actor: Profile, data: dict[str, Any]) -> Contact
         return records.record_create(model=Contact, org=org, actor=actor, data=data)
 
 
+def contacts_create_many(*, org: Org, actor: Profile, datas: list[dict[str, Any]]) -> list[Contact]:
+    """Contacts whose emails were checked against the org's and each other's (an import batch); the database's
+    case-insensitive uniqueness still refuses a duplicate that slipped in, failing the whole call."""
+    return records.records_create_many(model=Contact, org=org, actor=actor, datas=datas)
+
+
 def contact_change(*, org: Org, actor: Profile, record: Contact, data: dict[str, Any]) -> None:
     """An email stays unique in the org (archived contacts count)."""
     if "email" in data:
@@ -65,6 +71,11 @@ def company_create(*, org: Org, actor: Profile, data: dict[str, Any]) -> Company
     with transaction.atomic():
         _refuse_duplicate_domain(org, data.get("domain", ""))
         return records.record_create(model=Company, org=org, actor=actor, data=data)
+
+
+def companies_create_many(*, org: Org, actor: Profile, datas: list[dict[str, Any]]) -> list[Company]:
+    """Companies whose domains were checked as `contacts_create_many`'s emails are."""
+    return records.records_create_many(model=Company, org=org, actor=actor, datas=datas)
 
 
 def company_change(*, org: Org, actor: Profile, record: Company, data: dict[str, Any]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import functools
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -124,7 +126,22 @@ def custom_values_validate(
             code="invalid",
             fields={"custom_fields": [{"code": "invalid", "detail": "Expected an object."}]},
         )
-    definitions = {definition.key: definition for definition in definitions_for(org, module)}
+    return _validated(_definitions_by_key(org, module), incoming, current)
+
+
+def custom_values_validator(*, org: Any, module: str) -> Callable[[dict[str, Any], dict[str, Any] | None], Any]:
+    """`custom_values_validate` for many records of one module (an import batch): the definitions are read
+    once. Call it as `validate(incoming, current)`."""
+    return functools.partial(_validated, _definitions_by_key(org, module))
+
+
+def _definitions_by_key(org: Any, module: str) -> dict[str, CustomFieldDefinition]:
+    return {definition.key: definition for definition in definitions_for(org, module)}
+
+
+def _validated(
+    definitions: dict[str, CustomFieldDefinition], incoming: dict[str, Any], current: dict[str, Any] | None
+) -> dict[str, Any]:
     unknown = sorted(set(incoming) - set(definitions))
     if unknown:
         raise _error(unknown[0], "unknown_field", f"No custom field '{unknown[0]}' is defined for this module.")
@@ -171,6 +188,7 @@ class _CustomValues:
     """Custom fields as the record kernel's port (records.ports.CustomValues)."""
 
     validate = staticmethod(custom_values_validate)
+    validator = staticmethod(custom_values_validator)
     filter = staticmethod(filter_by_custom_values)
 
     @staticmethod

@@ -40,6 +40,7 @@ class LeadsConfig(registry.ModuleConfig):
                 "assigned_to",
             ),
             create="leads.services.lead_create",
+            create_many="leads.services.leads_create_many",
             change="leads.services.lead_change",
             relations={"assigned_to": ("member", "email")},
             synonyms={

@@ -88,6 +88,13 @@ def lead_create(*, org: Org, actor: Profile, data: dict[str, Any]) -> Lead:
         return records.record_create(model=Lead, org=org, actor=actor, data=data)
 
 
+def leads_create_many(*, org: Org, actor: Profile, datas: list[dict[str, Any]]) -> list[Lead]:
+    """`lead_create` for many new leads at once (an import batch, which sets no status): the org's currency by
+    default."""
+    datas = [{"currency": org.currency, **data} for data in datas]
+    return records.records_create_many(model=Lead, org=org, actor=actor, datas=datas)
+
+
 def lead_change(*, org: Org, actor: Profile, record: Lead, data: dict[str, Any]) -> None:
     """The lead rules on a locked lead (a PATCH or one lead of a bulk): a status move must be allowed from the
     lead's status, and a converted lead takes only filing changes (tags, assignees, custom fields)."""

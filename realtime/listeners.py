@@ -21,16 +21,27 @@ def record_audience(model: Any, record: Any) -> Audience:
     return Audience.of(roles=_SEE_ALL, profiles=[record.created_by_id, *(record.assigned_to or [])])
 
 
-def on_activity(entry: Any) -> None:
-    model = registry.record_models().get(entry.target_type)
-    if model is None:
-        return
-    record = (
-        model.objects.for_org(entry.org).filter(pk=entry.target_id).only("pk", "created_by", "assigned_to").first()
-    )
-    if record is None:
-        return
-    data = {
+def on_activity(entries: list[Any]) -> None:
+    """Each entry to the members who may see its record; the records are read once per record type."""
+    by_type: dict[str, list[Any]] = {}
+    for entry in entries:
+        by_type.setdefault(entry.target_type, []).append(entry)
+    for target_type, entries_of_type in by_type.items():
+        model = registry.record_models().get(target_type)
+        if model is None:
+            continue
+        org = entries_of_type[0].org
+        records = model.objects.for_org(org).filter(pk__in={entry.target_id for entry in entries_of_type})
+        audiences = {
+            record.pk: record_audience(model, record) for record in records.only("pk", "created_by", "assigned_to")
+        }
+        for entry in entries_of_type:
+            if entry.target_id in audiences:
+                publish(entry.org_id, "timeline.entry", _entry_data(entry), audiences[entry.target_id])
+
+
+def _entry_data(entry: Any) -> dict[str, Any]:
+    return {
         "id": str(entry.pk),
         "verb": entry.verb,
         "target_type": entry.target_type,
@@ -39,7 +50,6 @@ def on_activity(entry: Any) -> None:
         "changes": entry.changes,
         "created_at": entry.created_at.isoformat() if entry.created_at else None,
     }
-    publish(entry.org_id, "timeline.entry", data, record_audience(model, record))
 
 
 def on_notifications(notifications: list[Any]) -> None:

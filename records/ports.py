@@ -8,7 +8,8 @@ here and the installed module that `provides` each port (common.registry) fills 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.db.models import QuerySet
@@ -16,6 +17,27 @@ from django.db.models import QuerySet
 from common.models import Profile
 from common.pagination import FeedPosition
 from common.registry import provider
+
+
+@dataclass(frozen=True)
+class ActivityDraft:
+    """One entry of a bulk write to the journal."""
+
+    verb: str
+    target_type: str
+    target_id: uuid.UUID
+    changes: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class NoticeDraft:
+    """One record's notification of a bulk write to the journal."""
+
+    recipient_ids: tuple[uuid.UUID, ...]
+    kind: str
+    target_type: str
+    target_id: uuid.UUID
+    message: str
 
 
 class RecordJournal(Protocol):
@@ -32,6 +54,8 @@ class RecordJournal(Protocol):
         changes: dict[str, Any] | None = None,
     ) -> Any: ...
 
+    def activities(self, *, org: Any, actor: Profile | None, drafts: list[ActivityDraft]) -> Any: ...
+
     def notify(
         self,
         *,
@@ -43,6 +67,8 @@ class RecordJournal(Protocol):
         target_id: uuid.UUID,
         message: str,
     ) -> Any: ...
+
+    def notify_many(self, *, org: Any, actor: Profile | None, drafts: list[NoticeDraft]) -> Any: ...
 
     def page(
         self, record: Any, *, before: FeedPosition | None, limit: int
@@ -57,6 +83,8 @@ class CustomValues(Protocol):
     def validate(
         self, *, org: Any, module: str, incoming: dict[str, Any], current: dict[str, Any] | None = None
     ) -> dict[str, Any]: ...
+
+    def validator(self, *, org: Any, module: str) -> Callable[[dict[str, Any], dict[str, Any] | None], Any]: ...
 
     def filter(
         self, queryset: QuerySet[Any], *, org: Any, module: str, params: Mapping[str, str]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from common import registry
 from common.models import Profile
+from records.ports import NoticeDraft
 from tenants.mail import email_send
 from timeline.models import Notification, NotificationKind
 
@@ -19,6 +20,34 @@ EMAILED_KINDS = {NotificationKind.ASSIGNED, NotificationKind.MENTIONED, Notifica
 # Emailed by their own module in digests (saved-search matches: instant, daily or weekly), never one by one here;
 # opting out of the kind stops the digests too.
 DIGESTED_KINDS = {NotificationKind.LISTING_MATCH}
+
+
+def notify_many(*, org: Any, actor: Profile | None, drafts: list[NoticeDraft]) -> list[Notification]:
+    """Inbox entries for many records at once (a bulk write such as an import batch): one query for the
+    recipients and one insert. Nobody is emailed once per record of a bulk write; the rules of `notify` on who
+    is notified hold."""
+    wanted = {pk for draft in drafts for pk in draft.recipient_ids if actor is None or pk != actor.pk}
+    if not wanted:
+        return []
+    active = set(
+        Profile.objects.filter(org=org, pk__in=wanted, is_active=True, removed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                org=org, recipient_id=pk, kind=draft.kind, target_type=draft.target_type,
+                target_id=draft.target_id, message=draft.message[:300], created_by=actor, updated_by=actor,
+            )
+            for draft in drafts
+            for pk in dict.fromkeys(draft.recipient_ids)
+            if pk in active and pk in wanted
+        ]
+    )  # fmt: skip
+    for listener in registry.notification_listeners():
+        listener(notifications)
+    return notifications
 
 
 def notify(

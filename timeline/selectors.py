@@ -7,7 +7,9 @@ import functools
 import uuid
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
+from django.utils.module_loading import import_string
 
 from common import registry
 from common.errors import ApiError, NotFound
@@ -23,8 +25,27 @@ _SHOWN_AS_THEIR_OWN_ENTRY = ("commented", "attached")
 
 @functools.cache
 def target_models() -> dict[str, type[RecordModel]]:
-    """Every record type of the installed modules, by label ("contacts.contact")."""
-    return registry.record_models()
+    """Every type the timeline hangs off, by label ("contacts.contact"): the record types of the installed
+    modules, and the modules' other timeline targets (a board's card)."""
+    found = dict(registry.record_models())
+    for label in registry.timeline_targets():
+        found[label] = apps.get_model(label)
+    return found
+
+
+def visible_to(queryset: QuerySet[Any], profile: Profile) -> QuerySet[Any]:
+    """The rows of `queryset` (one target type) that this member may see, by the rule of the type's module."""
+    target = registry.timeline_targets().get(queryset.model._meta.label_lower)
+    if target is None:
+        return visible_records(queryset, profile)
+    visible: Any = import_string(target.visible)
+    return visible(queryset, profile)  # type: ignore[no-any-return]
+
+
+def may_contribute(profile: Profile, target: Any) -> bool:
+    """Whether a member who sees the target may comment on it and attach files to it."""
+    declared = registry.timeline_targets().get(target._meta.label_lower)
+    return declared is None or bool(import_string(declared.may_contribute)(profile, target))
 
 
 def target_model(target_type: str) -> type[RecordModel]:
@@ -41,7 +62,7 @@ def visible_target(*, org: Org, actor: Profile, target_type: str, target_id: Any
     model = target_models().get(target_type)
     if model is None:
         return None
-    return visible_records(model.objects.for_org(org), actor).filter(pk=target_id).first()
+    return visible_to(model.objects.for_org(org), actor).filter(pk=target_id).first()
 
 
 def target_get(*, org: Org, actor: Profile, target_type: str, target_id: Any) -> RecordModel:

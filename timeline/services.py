@@ -15,12 +15,12 @@ from common.access import ADMINS
 from common.errors import ApiError, Conflict, NotFound
 from common.models import Profile, RecordModel, User
 from records import services as records
-from records.visibility import sees_everything, visible_records
+from records.ports import ActivityDraft
 from tenants.models import Org
 from timeline import markdown, uploads
 from timeline.models import ActivityEntry, Attachment, Comment, Notification, NotificationKind
 from timeline.notifications import notify
-from timeline.selectors import does_not_exist, target_get, visible_target
+from timeline.selectors import does_not_exist, may_contribute, target_get, visible_target, visible_to
 
 COMMENT_MAX_CHARS = 10_000
 MENTIONS_MAX = 20
@@ -46,8 +46,25 @@ def activity_record(
         changes=changes or {},
     )
     for listener in registry.activity_listeners():
-        listener(entry)
+        listener([entry])
     return entry
+
+
+def activity_record_many(*, org: Org, actor: Profile | None, drafts: list[ActivityDraft]) -> list[ActivityEntry]:
+    """Many entries in one statement, and the listeners told once: what a bulk write (an import batch) logs."""
+    entries = ActivityEntry.objects.bulk_create(
+        [
+            ActivityEntry(
+                org=org, created_by=actor, updated_by=actor, verb=draft.verb, target_type=draft.target_type,
+                target_id=draft.target_id, changes=draft.changes or {},
+            )
+            for draft in drafts
+        ]
+    )  # fmt: skip
+    if entries:
+        for listener in registry.activity_listeners():
+            listener(entries)
+    return entries
 
 
 # --- Comments ---------------------------------------------------------------------------------------------
@@ -60,6 +77,12 @@ def _body_error(detail: str, code: str) -> ApiError:
 def _refuse_archived(target: RecordModel) -> None:
     if target.archived_at is not None:
         raise Conflict(f"This {target._meta.verbose_name} is archived. Restore it first.", code="archived")
+
+
+def _contributable(actor: Profile, target: RecordModel) -> None:
+    """Seeing is not always contributing: a board's viewer reads a card's comments but writes none."""
+    if not may_contribute(actor, target):
+        raise _forbidden(f"Your role does not allow comments or files on this {target._meta.verbose_name}.")
 
 
 def _clean_body(body: str) -> str:
@@ -93,7 +116,7 @@ def _checked_mentions(org: Org, target: RecordModel, body: str) -> list[uuid.UUI
     queryset = type(target).objects.for_org(org).filter(pk=target.pk)
     for pk in ids:
         member = members[pk]
-        if not sees_everything(member) and not visible_records(queryset, member).exists():
+        if not visible_to(queryset, member).exists():
             raise _body_error(
                 f"{_who(member)} cannot see this {target._meta.verbose_name}. Assign them to it first, or "
                 "mention someone who can see it.",
@@ -175,6 +198,7 @@ def comment_create(
     with transaction.atomic():
         target = target_get(org=org, actor=actor, target_type=target_type, target_id=target_id)
         _refuse_archived(target)
+        _contributable(actor, target)
         cleaned = _clean_body(body)
         parent = _thread_parent(org, target, parent_id)
         mentions = _checked_mentions(org, target, cleaned)
@@ -230,6 +254,7 @@ def comment_update(
             detail="The comment changed since you loaded it. Reload it and apply your change again.",
         )
         _refuse_archived(target)
+        _contributable(actor, target)
         cleaned = _clean_body(body)
         if cleaned == comment.body:
             return comment
@@ -274,6 +299,7 @@ def attachment_create(
         with transaction.atomic():
             target = target_get(org=org, actor=actor, target_type=target_type, target_id=target_id)
             _refuse_archived(target)
+            _contributable(actor, target)
             if upload is None:
                 raise ApiError(
                     "No file was submitted.", code="required",

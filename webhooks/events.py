@@ -96,58 +96,81 @@ def _decided(entry: Any, types: list[str], record: dict[str, Any] | None) -> lis
     return kept
 
 
-def _snapshot(entry: Any) -> dict[str, Any] | None:
-    try:
-        model = apps.get_model(entry.target_type)
-    except (LookupError, ValueError):
-        return None
-    row = model.objects.for_org(entry.org).filter(pk=entry.target_id).values().first()
-    if row is None:
-        return None
-    row.pop("org_id", None)
-    loaded: dict[str, Any] = json.loads(json.dumps(row, cls=DjangoJSONEncoder))
-    return loaded
+def _snapshots(org: Any, entries: list[Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The records the entries are about, as JSON, by (target type, id): one query per record type."""
+    ids_by_type: dict[str, set[Any]] = {}
+    for entry in entries:
+        ids_by_type.setdefault(entry.target_type, set()).add(entry.target_id)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for target_type, ids in ids_by_type.items():
+        try:
+            model = apps.get_model(target_type)
+        except (LookupError, ValueError):
+            continue
+        for row in model.objects.for_org(org).filter(pk__in=ids).values():
+            row.pop("org_id", None)
+            found[(target_type, str(row["id"]))] = json.loads(json.dumps(row, cls=DjangoJSONEncoder))
+    return found
 
 
-def on_activity(entry: Any) -> None:
-    """Write the events this entry raises for every active endpoint subscribed to them (nothing when none is)."""
-    candidates = _candidates(entry)
-    if not candidates:
+def on_activity(entries: list[Any]) -> None:
+    """Write the events these entries raise for every active endpoint subscribed to them (nothing when none is).
+    One endpoint query and one snapshot query per record type, however many entries."""
+    raised = [(entry, candidates) for entry in entries if (candidates := _candidates(entry))]
+    if not raised:
         return
+    org = raised[0][0].org
+    wanted = sorted({event_type for _, candidates in raised for event_type in candidates})
     endpoints = list(
-        Endpoint.objects.for_org(entry.org)
-        .filter(is_active=True, event_types__overlap=candidates)
-        .only("id", "event_types")
+        Endpoint.objects.for_org(org).filter(is_active=True, event_types__overlap=wanted).only("id", "event_types")
     )
     if not endpoints:
         return
-    record = _snapshot(entry)
-    for event_type in _decided(entry, candidates, record):
-        targets = [endpoint for endpoint in endpoints if event_type in endpoint.event_types]
-        if not targets:
-            continue
-        payload = {
-            "type": event_type,
-            "timestamp": entry.created_at.isoformat(),
-            "data": {
-                "object": object_name(entry.target_type),
-                "id": str(entry.target_id),
-                "verb": entry.verb,
-                "changes": entry.changes or {},
-                "actor_id": str(entry.created_by_id) if entry.created_by_id else None,
-                "record": record,
-            },
-        }
-        event_write(org=entry.org, event_type=event_type, payload=payload, endpoints=targets)
+    records = _snapshots(org, [entry for entry, _ in raised])
+    outbox: list[tuple[str, dict[str, Any], list[Endpoint]]] = []
+    for entry, candidates in raised:
+        record = records.get((entry.target_type, str(entry.target_id)))
+        for event_type in _decided(entry, candidates, record):
+            targets = [endpoint for endpoint in endpoints if event_type in endpoint.event_types]
+            if not targets:
+                continue
+            payload = {
+                "type": event_type,
+                "timestamp": entry.created_at.isoformat(),
+                "data": {
+                    "object": object_name(entry.target_type),
+                    "id": str(entry.target_id),
+                    "verb": entry.verb,
+                    "changes": entry.changes or {},
+                    "actor_id": str(entry.created_by_id) if entry.created_by_id else None,
+                    "record": record,
+                },
+            }
+            outbox.append((event_type, payload, targets))
+    events_write(org=org, outbox=outbox)
 
 
 def event_write(*, org: Any, event_type: str, payload: dict[str, Any], endpoints: list[Endpoint]) -> Event:
     """One outbox row and a delivery for each endpoint; the endpoints' workers are woken after commit."""
-    event = Event.objects.create(org=org, event_type=event_type, payload=payload)
-    Delivery.objects.bulk_create([Delivery(org=org, endpoint=endpoint, event=event) for endpoint in endpoints])
-    for endpoint in endpoints:
-        kick_after_commit(endpoint.pk)
-    return event
+    return events_write(org=org, outbox=[(event_type, payload, endpoints)])[0]
+
+
+def events_write(*, org: Any, outbox: list[tuple[str, dict[str, Any], list[Endpoint]]]) -> list[Event]:
+    """Outbox rows (event type, payload, endpoints) and their deliveries in two statements, in this order (the
+    ids are time-ordered, which is the delivery order per endpoint); each endpoint is woken once after commit."""
+    events = Event.objects.bulk_create(
+        [Event(org=org, event_type=event_type, payload=payload) for event_type, payload, _ in outbox]
+    )
+    Delivery.objects.bulk_create(
+        [
+            Delivery(org=org, endpoint=endpoint, event=event)
+            for event, (_, _, endpoints) in zip(events, outbox, strict=True)
+            for endpoint in endpoints
+        ]
+    )
+    for endpoint_id in dict.fromkeys(endpoint.pk for _, _, endpoints in outbox for endpoint in endpoints):
+        kick_after_commit(endpoint_id)
+    return events
 
 
 @dataclass(frozen=True)

@@ -171,6 +171,7 @@ MATRIX_SPECS: dict[str, dict[str, Call]] = {
     },
     "api:card-restore": {"POST": Call(setup=_made(archived="card"), kwargs=_kw("card_id"))},
     "api:card-checklist": {"POST": Call(status=201, setup=MADE, kwargs=_kw("card_id"), body={"text": "More"})},
+    "api:card-timeline": {"GET": Call(setup=MADE, kwargs=_kw("card_id"))},
     "api:checklist-item-detail": {
         "PATCH": Call(setup=MADE, kwargs=_kw("item_id"), body={"is_done": True}),
         "DELETE": Call(status=204, setup=MADE, kwargs=_kw("item_id")),

@@ -88,3 +88,21 @@ def test_next_periods_follow_the_frequency_and_the_end_of_month() -> None:
     assert services.next_run_after(day, "daily") == datetime.date(2026, 2, 1)
     assert services.next_run_after(day, "weekly") == datetime.date(2026, 2, 7)
     assert services.next_run_after(day, "monthly") == datetime.date(2026, 2, 28)
+
+
+def test_a_monthly_card_of_the_31st_goes_back_to_the_31st_after_a_short_month(cast: Cast) -> None:
+    made = board(cast.owner)
+    with org_context(cast.org_a):
+        rule = services.recurring_create(
+            org=cast.org_a, actor=cast.owner, board_id=made.pk,
+            data={"column": columns(made)[0].pk, "title": "Rent roll", "frequency": "monthly",
+                  "next_run_on": datetime.date(2026, 1, 31)},
+        )  # fmt: skip
+        periods = []
+        for today in (datetime.date(2026, 1, 31), datetime.date(2026, 2, 28), datetime.date(2026, 3, 31)):
+            services.recurring_run(org=cast.org_a, today=today)
+            periods.append(RecurringCard.objects.get(pk=rule.pk).next_run_on)
+        made_for = sorted(Card.objects.filter(recurring=rule).values_list("period", flat=True))
+
+    assert periods == [datetime.date(2026, 2, 28), datetime.date(2026, 3, 31), datetime.date(2026, 4, 30)]
+    assert made_for == [datetime.date(2026, 1, 31), datetime.date(2026, 2, 28), datetime.date(2026, 3, 31)]
