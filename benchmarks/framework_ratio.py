@@ -199,7 +199,9 @@ def _start_server(port: int, workers: int, threads: int) -> subprocess.Popen[byt
            "DATABASE_URL": _database_url(settings.DATABASES["default"]), "REDIS_URL": settings.REDIS_URL,
            "SECURE_SSL_REDIRECT": "false", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "ERROR",
            "JWT_SIGNING_KEY": settings.SIMPLE_JWT["SIGNING_KEY"], "WEB_CONCURRENCY": str(workers),
-           "WEB_THREADS": str(threads), "HOST": "127.0.0.1", "PORT": str(port)}  # fmt: skip
+           "WEB_THREADS": str(threads), "HOST": "127.0.0.1", "PORT": str(port),
+           # No worker restarts in the middle of a measurement (they close the client's connection).
+           "WEB_MAX_REQUESTS": "0"}  # fmt: skip
     command = [sys.executable, "-m", "gunicorn", "--config", str(BASE_DIR / "crm" / "gunicorn.py"), "crm.asgi"]
     # The request log is written as in production, to nowhere.
     process = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True,
@@ -266,7 +268,7 @@ def under_server(probes: list[Probe], token: str, rounds: int, workers: int, thr
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--leads", type=int, default=10_000, help="Demo data scale (other modules in proportion).")
-    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=300, help="0 skips the in-process run.")
     parser.add_argument("--http-rounds", type=int, default=300, help="0 skips the server run.")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
@@ -276,7 +278,8 @@ def main() -> None:
     data = _ensure_data(args.leads)
     probes = [probe for probe in _probes(data["org"]) if args.only in probe.name]
     print(f"load average before: {os.getloadavg()[0]:.1f}")
-    in_process(probes, data["token"], args.rounds)
+    if args.rounds:
+        in_process(probes, data["token"], args.rounds)
     if args.http_rounds:
         under_server(probes, data["token"], args.http_rounds, args.workers, args.threads)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
