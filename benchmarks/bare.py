@@ -1,7 +1,7 @@
 """The bare framework baseline: the product's models behind the plainest DRF views, to hold our requests against.
 
-Each model gets a ModelViewSet with a ModelSerializer of every field, the active org's default manager, the
-settings' pagination and authentication, and nothing of ours: no visibility, no custom fields, no services, no
+Each model gets a ModelViewSet with a ModelSerializer of every field, the active org's default manager, DRF's
+JSON renderer, the settings' pagination and authentication, and nothing of ours: no visibility, no custom fields, no services, no
 ETags. Mounted beside the real routes by benchmarks.urls only; the product never serves them.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model, QuerySet
-from rest_framework import filters, serializers, viewsets
+from rest_framework import filters, renderers, serializers, viewsets
 
 from boards.models import Board
 from campaigns.models import Campaign
@@ -48,6 +48,7 @@ def bare_viewset(model: type[Model]) -> type[viewsets.ModelViewSet]:
 
     class BareViewSet(viewsets.ModelViewSet):
         serializer_class = BareSerializer
+        renderer_classes = [renderers.JSONRenderer]  # DRF's own, whatever the product renders with
         # The plain framework's search, as the real list's `?search=` (prefix match there, icontains here).
         filter_backends = [filters.SearchFilter]
         search_fields = ["first_name", "last_name", "email", "phone", "company_name"] if model is Lead else []
