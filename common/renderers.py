@@ -34,4 +34,3 @@ class JSONRenderer(DrfJsonRenderer):
             # DRF escapes them, so the output stays a JavaScript subset.
             rendered = rendered.replace(LINE_SEPARATORS[0], b"\\u2028").replace(LINE_SEPARATORS[1], b"\\u2029")
         return rendered
-
