@@ -16,6 +16,7 @@ from django_tenants.postgresql_backend import base as tenants_backend
 
 
 class DatabaseWrapper(tenants_backend.DatabaseWrapper):
+    health_check_done: bool  # Django's; django-tenants' backend carries no types
     # When a request last ended on this connection with no error (time.monotonic()), if it used the connection.
     last_answered_at: float | None = None
 
