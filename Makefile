@@ -8,7 +8,7 @@ DEV_DEPS := $(VENV)/.dev-deps
 # mypy's Django plugin imports the settings; URLs that nothing connects to keep it from starting embedded servers.
 TYPECHECK_ENV := DATABASE_URL=postgresql://typecheck@127.0.0.1:1/typecheck REDIS_URL=redis://127.0.0.1:1/0
 
-.PHONY: run dev test lint fmt pytest fuzz bench migrate stop-services clean-data
+.PHONY: run dev test lint fmt pytest fuzz bench bench-ratio migrate stop-services clean-data
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -57,6 +57,10 @@ migrate: $(RUN_DEPS)
 
 bench: $(DEV_DEPS)
 	$(PY) -m benchmarks.run_all
+
+# Only our hot paths against the bare framework (benchmarks/README.md), in-process and under the real server.
+bench-ratio: $(DEV_DEPS)
+	$(PY) -m benchmarks.framework_ratio
 
 # The embedded servers outlive one-off manage.py commands; this stops them.
 stop-services: $(RUN_DEPS)

@@ -5,6 +5,7 @@ from benchmarks import (
     boards,
     campaigns,
     emailing,
+    framework_ratio,
     imports,
     invoices,
     migrations,
@@ -21,6 +22,7 @@ from benchmarks import (
 if __name__ == "__main__":
     for module in (
         tenancy_overhead,
+        framework_ratio,
         provisioning,
         migrations,
         records,

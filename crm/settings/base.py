@@ -38,6 +38,9 @@ if REDIS_URL is None:
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A connection that ended a request without error this many seconds ago skips the health check's `SELECT 1`
+# (common.database); 0 checks before every request, as Django does.
+DATABASE_HEALTH_CHECK_AFTER = env_int("DATABASE_HEALTH_CHECK_AFTER", 2)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -260,7 +263,7 @@ CELERY_TIMEZONE = "UTC"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenants.pipeline.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.pipeline.permissions.RouteTablePermission"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["common.renderers.JSONRenderer"],
     "DEFAULT_METADATA_CLASS": "common.metadata.RouteMetadata",
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",

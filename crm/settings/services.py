@@ -14,7 +14,7 @@ def database_from_url(url: str) -> dict[str, object]:
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     host = query.pop("host", None) or unquote(parts.hostname or "")
     return {
-        "ENGINE": "django_tenants.postgresql_backend",
+        "ENGINE": "common.database",
         "NAME": unquote(parts.path.lstrip("/")),
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),

@@ -1,0 +1,1 @@
+"""The database backend: django-tenants' PostgreSQL backend, with a health check that skips fresh connections."""
