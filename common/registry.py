@@ -22,6 +22,9 @@ the one AppConfig class an apps.py defines, and an imported one would count twic
   their transaction.
 - `membership_listener`: `listener(profile) -> None`, run whenever a membership is saved (role, active flag,
   removal), inside that write: live connections of the member are closed so they authenticate again.
+- `session_listener`: `listener(user_id, session_id) -> None`, run inside the write that ends a session
+  (logout, a replayed refresh token) or, with `session_id` None, every session of a user (password change or
+  reset, 2FA turned on, the user deactivated): live connections made with those tokens are closed.
 - `board_fields`: record APIs whose records a board can show by a status field (`BoardField`); moving a card
   of such a board is the record API's own update of that field.
 - `provides`: kernel ports this module fills, by port name (see records.ports).
@@ -106,6 +109,7 @@ class ModuleConfig(AppConfig):
     activity_listener: ClassVar[str | None] = None
     notification_listener: ClassVar[str | None] = None
     membership_listener: ClassVar[str | None] = None
+    session_listener: ClassVar[str | None] = None
     board_fields: ClassVar[tuple[BoardField, ...]] = ()
     provides: ClassVar[Mapping[str, str]] = {}
     imports: ClassVar[tuple[ImportSpec, ...]] = ()
@@ -219,6 +223,10 @@ def import_specs() -> dict[str, ImportSpec]:
 
 def membership_listeners() -> list[Callable[[Any], None]]:
     return [_imported(module.membership_listener) for module in modules() if module.membership_listener]
+
+
+def session_listeners() -> list[Callable[[str, str | None], None]]:
+    return [_imported(module.session_listener) for module in modules() if module.session_listener]
 
 
 def board_fields() -> dict[str, BoardField]:

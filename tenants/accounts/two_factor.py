@@ -24,6 +24,7 @@ from common.errors import ApiError, field_error
 from common.models import Profile, RecoveryCode, User
 from common.throttling import Limit, enforce
 from common.tokens import issue_token_pair
+from tenants.accounts.sessions import user_sessions_ended
 from tenants.audit import audit_record
 from tenants.models import Org, OrgStatus
 
@@ -152,6 +153,7 @@ def two_factor_confirm(*, user: User, code: str, ip: str) -> Confirmation:
             "updated_at",
         ]
     )
+    user_sessions_ended(user_id=locked.pk)
     codes = _recovery_codes_replace(locked)
     _audit_in_every_org(user=locked, action="two_factor_enabled", ip=ip)
     return Confirmation(recovery_codes=codes, tokens=issue_token_pair(locked))

@@ -28,6 +28,7 @@ from common.tokens import (
     decode_access,
 )
 from tenants.accounts.email_links import unverified_email_blocks
+from tenants.accounts.sessions import session_is_revoked
 from tenants.audit import audit_record, platform_audit_record
 from tenants.models import Org
 from tenants.pipeline.context import OrgRejected, OrgRequestContext, bind_org_request, org_request_or_none
@@ -112,6 +113,8 @@ def resolve_org_request(request: HttpRequest) -> OrgRequestContext:
         token = decode_access(raw)
     except TokenError:
         raise OrgRejected(*TOKEN_INVALID) from None
+    if session_is_revoked(token):
+        raise OrgRejected(*TOKEN_INVALID)
 
     profile = load_membership(str(token["user_id"]), org_id, org_slug)
     user = profile.user if profile is not None else None
