@@ -123,8 +123,11 @@ def record_routes(basename: str) -> dict[str, RouteAccess]:
             Scope.TENANT, {"GET": ALL_ROLES, "PUT": WRITERS, "PATCH": WRITERS, "DELETE": WRITERS}
         ),
         f"{basename}-bulk": RouteAccess(Scope.TENANT, {"POST": WRITERS}),
-        # Everyone who can read the list may take it away as CSV: it holds nothing the list does not show.
-        f"{basename}-export": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
+        # Every role that reads the list may be allowed to take it away as CSV; the org's `export_min_role`
+        # (managers and above by default) decides who is (records.export.export_permission_check).
+        f"{basename}-export": RouteAccess(
+            Scope.TENANT, {"GET": ALL_ROLES}, reason="the org's export_min_role narrows it"
+        ),
         f"{basename}-timeline": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
         f"{basename}-restore": RouteAccess(Scope.TENANT, {"POST": ADMINS}),
         f"{basename}-purge": RouteAccess(Scope.TENANT, {"POST": ADMINS}),
