@@ -8,6 +8,7 @@ with one cache read and no query. Live sockets of the session (or of the user) a
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -29,7 +30,8 @@ def _revoked_key(session_id: str) -> str:
 
 
 def _revocation_seconds() -> int:
-    return int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()) + _MARGIN_SECONDS
+    lifetime: timedelta = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"]
+    return int(lifetime.total_seconds()) + _MARGIN_SECONDS
 
 
 def session_is_revoked(token: Any) -> bool:
