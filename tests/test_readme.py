@@ -116,6 +116,8 @@ def _remove_accounts_but(org_ids: set[object], user_ids: set[object]) -> None:
     for org in new_orgs:
         org.delete(force_drop=True)
     new_users.delete()
+    assert not Org.objects.exclude(pk__in=org_ids).exists()
+    assert not User.objects.exclude(pk__in=user_ids).exists()
 
 
 def run_readme(blocks: list[str], base: str, workdir: Path) -> subprocess.CompletedProcess[str]:

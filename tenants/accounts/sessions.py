@@ -30,7 +30,8 @@ def _revoked_key(session_id: str) -> str:
 
 
 def _revocation_seconds() -> int:
-    lifetime: timedelta = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"]
+    lifetime = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"]
+    assert isinstance(lifetime, timedelta)  # crm.settings sets it from JWT_ACCESS_MINUTES
     return int(lifetime.total_seconds()) + _MARGIN_SECONDS
 
 
