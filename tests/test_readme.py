@@ -134,6 +134,16 @@ def test_the_sections_to_run_have_shell_blocks() -> None:
     assert all(shell_blocks(markdown, section) for section in TESTED_SECTIONS)
 
 
+def test_no_shell_block_keeps_options_in_a_quoted_string() -> None:
+    """`H="-H 'org: x'"` then `$H` sends the quotes along and splits the header: options go in bash arrays
+    (`H=(-H 'org: x')`, used as `"${H[@]}"`), in every block, tested or not."""
+    blocks = re.findall(r"^```sh\n(.*?)^```$", README.read_text(), flags=re.S | re.M)
+    quoted_options = re.compile(r"""^\s*[A-Za-z_][A-Za-z0-9_]*=(["'])\s*-""", flags=re.M)
+
+    assert blocks
+    assert [match.group(0) for block in blocks for match in quoted_options.finditer(block)] == []
+
+
 def test_the_readme_curl_flows_work_as_typed(
     new_accounts_removed: None, live_server_like_make_run: tuple[str, Path]
 ) -> None:
