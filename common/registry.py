@@ -24,6 +24,9 @@ the one AppConfig class an apps.py defines, and an imported one would count twic
   their transaction.
 - `membership_listener`: `listener(profile) -> None`, run whenever a membership is saved (role, active flag,
   removal), inside that write: live connections of the member are closed so they authenticate again.
+- `session_listener`: `listener(user_id, session_id) -> None`, run inside the write that ends a session
+  (logout, a replayed refresh token) or, with `session_id` None, every session of a user (password change or
+  reset, 2FA turned on, the user deactivated): live connections made with those tokens are closed.
 - `board_fields`: record APIs whose records a board can show by a status field (`BoardField`); moving a card
   of such a board is the record API's own update of that field.
 - `timeline_targets`: types of the module's own that are not record APIs but carry a timeline (a board's
@@ -125,6 +128,7 @@ class ModuleConfig(AppConfig):
     activity_listener: ClassVar[str | None] = None
     notification_listener: ClassVar[str | None] = None
     membership_listener: ClassVar[str | None] = None
+    session_listener: ClassVar[str | None] = None
     board_fields: ClassVar[tuple[BoardField, ...]] = ()
     timeline_targets: ClassVar[tuple[TimelineTarget, ...]] = ()
     provides: ClassVar[Mapping[str, str]] = {}
@@ -139,8 +143,11 @@ def record_routes(basename: str) -> dict[str, RouteAccess]:
             Scope.TENANT, {"GET": ALL_ROLES, "PUT": WRITERS, "PATCH": WRITERS, "DELETE": WRITERS}
         ),
         f"{basename}-bulk": RouteAccess(Scope.TENANT, {"POST": WRITERS}),
-        # Everyone who can read the list may take it away as CSV: it holds nothing the list does not show.
-        f"{basename}-export": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
+        # Every role that reads the list may be allowed to take it away as CSV; the org's `export_min_role`
+        # (managers and above by default) decides who is (records.export.export_permission_check).
+        f"{basename}-export": RouteAccess(
+            Scope.TENANT, {"GET": ALL_ROLES}, reason="the org's export_min_role narrows it"
+        ),
         f"{basename}-timeline": RouteAccess(Scope.TENANT, {"GET": ALL_ROLES}),
         f"{basename}-restore": RouteAccess(Scope.TENANT, {"POST": ADMINS}),
         f"{basename}-purge": RouteAccess(Scope.TENANT, {"POST": ADMINS}),
@@ -244,6 +251,10 @@ def membership_listeners() -> list[Callable[[Any], None]]:
 def timeline_targets() -> dict[str, TimelineTarget]:
     """The types of `timeline_targets`, by label ("boards.card")."""
     return {target.model.lower(): target for module in modules() for target in module.timeline_targets}
+
+
+def session_listeners() -> list[Callable[[str, str | None], None]]:
+    return [_imported(module.session_listener) for module in modules() if module.session_listener]
 
 
 def board_fields() -> dict[str, BoardField]:

@@ -10,3 +10,4 @@ class RealtimeConfig(registry.ModuleConfig):
     activity_listener = "realtime.listeners.on_activity"
     notification_listener = "realtime.listeners.on_notifications"
     membership_listener = "realtime.listeners.on_membership_changed"
+    session_listener = "realtime.listeners.on_session_ended"

@@ -11,13 +11,16 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.http import HttpRequest
 
 from common.errors import ApiError
-from realtime.events import admits, member_group, org_group
+from common.tokens import session_id_of
+from realtime.events import admits, member_group, org_group, session_group, user_group
 
 # Close codes (4000 + the HTTP status the API would answer).
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_REFUSED = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_MEMBERSHIP_CHANGED = 4409
+# The socket's session ended (logout, a replayed refresh token, a password change): its token is no longer good.
+CLOSE_SESSION_ENDED = 4401
 
 
 def _request_of(scope: dict[str, Any]) -> HttpRequest:
@@ -36,7 +39,8 @@ def _request_of(scope: dict[str, Any]) -> HttpRequest:
     return request
 
 
-def _resolve(scope: dict[str, Any]) -> tuple[str, str, str] | int:
+def _resolve(scope: dict[str, Any]) -> tuple[str, str, str, list[str]] | int:
+    """The member's org, profile and role, and the groups that end the socket's session; or a close code."""
     from tenants.pipeline.middleware import resolve_org_request
 
     try:
@@ -46,7 +50,9 @@ def _resolve(scope: dict[str, Any]) -> tuple[str, str, str] | int:
     profile = resolved.profile
     if profile is None or resolved.api_key is not None:
         return CLOSE_REFUSED
-    return str(profile.org_id), str(profile.pk), str(profile.role)
+    session_id = session_id_of(resolved.token)
+    ending = [user_group(profile.user_id), *([session_group(session_id)] if session_id else [])]
+    return str(profile.org_id), str(profile.pk), str(profile.role), [member_group(profile.pk), *ending]
 
 
 class EventStreamConsumer(AsyncWebsocketConsumer):
@@ -64,8 +70,8 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
             await self.accept()
             await self.close(code=outcome)
             return
-        self.org_id, self.profile_id, self.role = outcome
-        for group in (org_group(self.org_id), member_group(self.profile_id)):
+        self.org_id, self.profile_id, self.role, closing_groups = outcome
+        for group in (org_group(self.org_id), *closing_groups):
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)
         await self.accept()
@@ -86,3 +92,6 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
 
     async def membership_changed(self, message: dict[str, Any]) -> None:
         await self.close(code=CLOSE_MEMBERSHIP_CHANGED)
+
+    async def session_ended(self, message: dict[str, Any]) -> None:
+        await self.close(code=CLOSE_SESSION_ENDED)

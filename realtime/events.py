@@ -46,6 +46,14 @@ def member_group(profile_id: Any) -> str:
     return f"member.{profile_id}"
 
 
+def user_group(user_id: Any) -> str:
+    return f"user.{user_id}"
+
+
+def session_group(session_id: str) -> str:
+    return f"session.{session_id}"
+
+
 def admits(audience: dict[str, Any], *, profile_id: str, role: str) -> bool:
     """Whether a socket of this member may receive an event with this audience."""
     return bool(audience.get("everyone")) or role in audience["roles"] or profile_id in audience["profiles"]
@@ -97,3 +105,9 @@ def publish(org_id: Any, event: str, data: dict[str, Any], audience: Audience) -
 def close_member_sockets(profile_id: Any) -> None:
     """Close every socket of this membership (after commit): it reconnects, and is authenticated again."""
     transaction.on_commit(lambda: _send(member_group(profile_id), {"type": "membership.changed"}))
+
+
+def close_session_sockets(user_id: Any, session_id: str | None) -> None:
+    """Close every socket of this session, or with no session every socket of the user (after commit)."""
+    group = session_group(session_id) if session_id else user_group(user_id)
+    transaction.on_commit(lambda: _send(group, {"type": "session.ended"}))

@@ -1,5 +1,5 @@
 """What feeds the event stream from the rest of the product: every activity entry and notification the timeline
-writes (through the registry's listeners), and membership changes, which close the member's sockets."""
+writes (through the registry's listeners), and membership changes and ended sessions, which close sockets."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from common import registry
 from common.access import MANAGERS
 from common.models import Profile, Role
-from realtime.events import EVERYONE, Audience, close_member_sockets, publish
+from realtime.events import EVERYONE, Audience, close_member_sockets, close_session_sockets, publish
 
 # Who sees every record of a type (records.visibility.sees_everything): managers and above, and viewers.
 _SEE_ALL = MANAGERS | {Role.VIEWER}
@@ -66,3 +66,7 @@ def on_notifications(notifications: list[Any]) -> None:
 
 def on_membership_changed(profile: Profile) -> None:
     close_member_sockets(profile.pk)
+
+
+def on_session_ended(user_id: str, session_id: str | None) -> None:
+    close_session_sockets(user_id, session_id)

@@ -18,10 +18,11 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from rest_framework import serializers
+from rest_framework import serializers, status
 
 from common.context import org_context
-from common.models import Profile
+from common.errors import ApiError
+from common.models import Profile, Role
 from common.throttling import Limit, enforce
 from tenants.models import Org
 
@@ -33,6 +34,17 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # ...except a plain number: "-12.50" is not a formula, and quoting it would turn it into text.
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 CUSTOM_FIELDS = "custom_fields"
+
+
+def export_permission_check(*, org: Org, profile: Profile) -> None:
+    """Who may export is the org's choice (`export_min_role`, managers and above unless its admins say
+    otherwise): the route table lets every role read the list, and the org narrows who takes it away."""
+    if Role(profile.role).rank < Role(org.export_min_role).rank:
+        raise ApiError(
+            f"Exports in this organisation are for {Role(org.export_min_role).label.lower()}s and above.",
+            code="export_not_allowed",
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
 
 
 def export_allowance_take(profile: Profile) -> None:

@@ -165,6 +165,7 @@ class RecordViewSet(OrgViewMixin, viewsets.ModelViewSet, Generic[R]):
     def export(self, request: Request) -> Any:
         """Exactly the rows the list shows (same visibility, filters, search, ordering, archived flag and
         custom-field filters) as CSV, every page at once up to the row limit, streamed."""
+        export.export_permission_check(org=self.org, profile=self.actor)
         export.export_allowance_take(self.actor)
         queryset = self.filter_queryset(self.get_queryset())
         keys = custom_values().keys(org=self.org, module=self.model._meta.label_lower)

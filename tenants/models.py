@@ -37,6 +37,8 @@ class Org(TenantMixin):
     currency = models.CharField(max_length=3, default="USD")
     date_format = models.CharField(max_length=16, default="YYYY-MM-DD")
     requires_two_factor = models.BooleanField(default=False)
+    # The least role that may export record lists as CSV: exports are how data leaves an agency.
+    export_min_role = models.CharField(max_length=16, choices=Role.choices, default=Role.MANAGER)
     # The language AI copy is written in unless a request names another (an AI_LANGUAGES code).
     language = models.CharField(max_length=8, default="en")
     # Websites allowed to call the public listing API from a browser (CORS), as exact origins.

@@ -35,6 +35,7 @@ def test_member_gets_their_org_and_role(cast: Cast) -> None:
         "currency": "USD",
         "date_format": "YYYY-MM-DD",
         "requires_two_factor": False,
+        "export_min_role": "manager",
         "language": "en",
         "public_origins": [],
         "logo_url": None,

@@ -59,8 +59,10 @@ SPECS: dict[str, dict[str, Call]] = {
         "PUT": Call(status=400, format="multipart"),  # no file sent: a field error, after the role check
         "DELETE": Call(),
     },
-    "api:org-transfer-ownership": {"POST": Call(body=lambda cast, made: {"profile_id": str(cast.manager.pk)})},
-    "api:org-delete": {"POST": Call(status=202, body={"confirm": "alpha"})},
+    "api:org-transfer-ownership": {
+        "POST": Call(body=lambda cast, made: {"profile_id": str(cast.manager.pk), "password": PASSWORD})
+    },
+    "api:org-delete": {"POST": Call(status=202, body={"confirm": "alpha", "password": PASSWORD})},
     "api:org-leave": {"POST": Call(status=204, overrides={"owner": 409})},
     "api:members": {"GET": Call()},
     "api:member-detail": {"GET": Call(kwargs=_viewer), "PATCH": Call(kwargs=_viewer, body={"role": "member"})},

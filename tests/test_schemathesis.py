@@ -86,7 +86,8 @@ CHECK_EXCLUSIONS: list[CheckExclusion] = [
         "A secret the server issued or the user knows (a password, a one-time code, a refresh token, an emailed "
         "link or invitation, a page cursor, the org's slug typed to confirm): OpenAPI can only say it is a "
         "string, not which strings the server gave out, so a well-formed wrong one is a 400 (or a 410 for a link "
-        "that was used or revoked, as RFC 9110 15.5.11 says), never an acceptance.",
+        "that was used or revoked, as RFC 9110 15.5.11 says, or a 403 for the password or code that confirms an "
+        "org's deletion or its transfer: docs/sessions.md), never an acceptance.",
     ),
     CheckExclusion(
         "POST|PUT|PATCH",

@@ -367,7 +367,7 @@ def test_removing_a_member_hands_their_live_campaigns_on_and_stops_their_watchin
 def test_the_export_has_the_rows_the_list_shows(cast: Cast) -> None:
     campaign(cast, name="Exported launch", channels=["email", "x"])
 
-    response = client_for(cast.viewer).get(f"{CAMPAIGNS}export/")
+    response = client_for(cast.manager).get(f"{CAMPAIGNS}export/")
 
     assert response.status_code == 200
     content = b"".join(response.streaming_content).decode("utf-8-sig")

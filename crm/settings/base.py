@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from crm.settings.env import (
     BASE_DIR,
@@ -352,7 +353,8 @@ SPECTACULAR_SETTINGS = {
 # --- Email ------------------------------------------------------------------------------------------------
 # Development writes mail to .data/mail; production.py defaults to SMTP. `ses` sends through Amazon SES.
 EMAIL_BACKEND = email_backend(env_str("EMAIL_BACKEND", "file"))
-EMAIL_FILE_PATH = BASE_DIR / ".data" / "mail"
+# Under the data folder (CRM_DATA_DIR, as the embedded services and `make run`'s banner say), one file a message.
+EMAIL_FILE_PATH = Path(env_str("CRM_DATA_DIR", str(BASE_DIR / ".data"))).resolve() / "mail"
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -502,6 +504,9 @@ INQUIRY_PER_LISTING_PER_HOUR = env_int("INQUIRY_PER_LISTING_PER_HOUR", 60)
 # --- Sign-in policy --------------------------------------------------------------------------------------
 # Unverified users may use tenant routes for this many days after sign-up (0: never blocked).
 UNVERIFIED_EMAIL_GRACE_DAYS = env_int("UNVERIFIED_EMAIL_GRACE_DAYS", 7)
+# Platform admins reach every agency: with this on they must have 2FA to use /api/platform/ and to impersonate
+# (403 `two_factor_required` until they enrol; enrolment stays open). On by default in production.py.
+PLATFORM_ADMIN_REQUIRES_2FA = env_bool("PLATFORM_ADMIN_REQUIRES_2FA", False)
 API_KEY_REQUESTS_PER_MINUTE = env_int("API_KEY_REQUESTS_PER_MINUTE", 600)
 # CSV exports per member (or API key) per hour, across every module.
 EXPORTS_PER_HOUR = env_int("EXPORTS_PER_HOUR", 60)

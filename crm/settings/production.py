@@ -23,6 +23,7 @@ from crm.settings.services import email_backend  # noqa: E402
 
 SECRET_KEY = env_str("SECRET_KEY")
 DEBUG = False
+PLATFORM_ADMIN_REQUIRES_2FA = env_bool("PLATFORM_ADMIN_REQUIRES_2FA", True)
 # Real delivery unless told otherwise: `smtp` (EMAIL_HOST...) or `ses` (AWS credentials, AWS_SES_REGION_NAME).
 EMAIL_BACKEND = email_backend(env_str("EMAIL_BACKEND", "smtp"))
 

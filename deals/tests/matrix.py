@@ -66,7 +66,7 @@ MATRIX_SPECS = {
     "api:deals-bulk": {
         "POST": Call(setup=_made, body=lambda cast, made: {"action": "archive", "ids": [str(made["pk"])]})
     },
-    "api:deals-export": {"GET": Call(setup=_made)},
+    "api:deals-export": {"GET": Call(setup=_made, overrides={"member": 403, "viewer": 403})},
     "api:deals-timeline": {"GET": Call(setup=_made, kwargs=made_pk)},
     "api:deals-restore": {"POST": Call(setup=_deal(archived=True), kwargs=made_pk)},
     "api:deals-purge": {"POST": Call(status=204, setup=_deal(archived=True), kwargs=made_pk)},

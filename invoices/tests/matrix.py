@@ -199,7 +199,7 @@ def _record_specs(
         f"api:{prefix}-bulk": {
             "POST": Call(setup=setup, body=lambda cast, made: {"action": "archive", "ids": [str(made["pk"])]})
         },
-        f"api:{prefix}-export": {"GET": Call(setup=setup)},
+        f"api:{prefix}-export": {"GET": Call(setup=setup, overrides={"member": 403, "viewer": 403})},
         f"api:{prefix}-timeline": {"GET": Call(setup=setup, kwargs=made_pk)},
         f"api:{prefix}-restore": {"POST": Call(setup=archived, kwargs=made_pk)},
         f"api:{prefix}-purge": {"POST": Call(status=204, setup=archived, kwargs=made_pk)},

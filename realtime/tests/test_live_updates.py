@@ -1,6 +1,7 @@
 """Live updates end to end: gunicorn with the production configuration serving HTTP and WebSocket (crm.asgi) on
 the test database, real WebSocket clients, and writes made over HTTP to the same server. A member gets the events
-of what they may see and nothing else, never another org's; deactivating a membership closes its sockets."""
+of what they may see and nothing else, never another org's; deactivating a membership closes its sockets, and
+ending a session (logout, a replayed refresh token, a password change) closes the sockets it opened."""
 
 from __future__ import annotations
 
@@ -19,11 +20,14 @@ from typing import Any
 import pytest
 import requests
 from django.conf import settings
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tenants.testing.committed import committed_rows_removed
-from tenants.testing.fixtures import Cast, access_token_for, database_url_for_subprocess
+from common.models import User
+from tenants.testing.committed import committed_rows_removed, in_own_connection
+from tenants.testing.fixtures import PASSWORD, Cast, access_token_for, database_url_for_subprocess
 
 pytestmark = pytest.mark.django_db
 BASE_DIR = Path(settings.BASE_DIR)
@@ -185,3 +189,86 @@ def test_deactivating_a_membership_closes_its_sockets(web: str, cast: Cast, clea
         assert again.value.rcvd.code == 4403
     finally:
         admin.http("POST", f"/api/org/members/{cast.member.pk}/reactivate/")
+
+
+def _sign_in(web: str, email: str) -> dict[str, str]:
+    response = requests.post(
+        f"http://{web}/api/auth/login/", json={"email": email, "password": PASSWORD}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    tokens: dict[str, str] = response.json()["tokens"]
+    return tokens
+
+
+def _socket_with(web: str, access: str, org: Any) -> ClientConnection:
+    ws = connect(f"ws://{web}/ws/events/?token={access}&org={org}", open_timeout=10)
+    assert json.loads(ws.recv(timeout=10))["event"] == "ready"
+    return ws
+
+
+def _closed_with(ws: ClientConnection) -> int:
+    with pytest.raises(ConnectionClosed) as closed:
+        ws.recv(timeout=10)
+    return int(closed.value.rcvd.code)
+
+
+@pytest.fixture
+def sessions_removed(cast: Cast) -> Iterator[None]:
+    """Sign-ins over HTTP commit refresh tokens (public rows): they go, and the member's password comes back."""
+    started, user = timezone.now(), cast.member.user
+    try:
+        yield
+    finally:
+
+        def restore() -> None:
+            OutstandingToken.objects.filter(user=user, created_at__gte=started).delete()
+            User.objects.filter(pk=user.pk).update(password=user.password, token_version=user.token_version)
+
+        in_own_connection(restore)
+
+
+def test_logout_closes_the_sockets_of_its_session_and_no_other(
+    web: str, cast: Cast, cleanup: None, sessions_removed: None
+) -> None:
+    ended, kept = _sign_in(web, "member@alpha.test"), _sign_in(web, "member@alpha.test")
+    ended_ws, kept_ws = (
+        _socket_with(web, ended["access"], cast.org_a.pk),
+        _socket_with(web, kept["access"], cast.org_a.pk),
+    )
+
+    logout = requests.post(f"http://{web}/api/auth/logout/", json={"refresh": ended["refresh"]}, timeout=10)
+
+    assert logout.status_code == 204, logout.text
+    assert _closed_with(ended_ws) == 4401
+    kept_ws.send("ping")
+    assert json.loads(kept_ws.recv(timeout=10))["event"] == "pong"
+    kept_ws.close()
+
+
+def test_a_replayed_refresh_token_closes_the_sockets_of_its_session(
+    web: str, cast: Cast, cleanup: None, sessions_removed: None
+) -> None:
+    first = _sign_in(web, "member@alpha.test")
+    rotated = requests.post(f"http://{web}/api/auth/refresh/", json={"refresh": first["refresh"]}, timeout=10)
+    ws = _socket_with(web, rotated.json()["access"], cast.org_a.pk)
+
+    replay = requests.post(f"http://{web}/api/auth/refresh/", json={"refresh": first["refresh"]}, timeout=10)
+
+    assert replay.status_code == 401
+    assert _closed_with(ws) == 4401
+
+
+def test_a_password_change_closes_every_socket_of_the_user(
+    web: str, cast: Cast, cleanup: None, sessions_removed: None
+) -> None:
+    laptop, phone = _sign_in(web, "member@alpha.test"), _sign_in(web, "member@alpha.test")
+    sockets = [_socket_with(web, tokens["access"], cast.org_a.pk) for tokens in (laptop, phone)]
+
+    changed = requests.post(
+        f"http://{web}/api/auth/password/change/",
+        json={"current_password": PASSWORD, "new_password": "A-Fresh-Sturdy-Phrase-93"},
+        headers={"Authorization": f"Bearer {laptop['access']}"}, timeout=10,
+    )  # fmt: skip
+
+    assert changed.status_code == 200, changed.text
+    assert [_closed_with(ws) for ws in sockets] == [4401, 4401]

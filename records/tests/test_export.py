@@ -16,7 +16,7 @@ from customfields.models import CustomFieldDefinition
 from deals.models import Deal
 from leads.models import Lead
 from records import export
-from tenants.models import AuditEvent
+from tenants.models import AuditEvent, Org
 from tenants.testing.fixtures import Cast, client_for
 from tenants.testing.queries import assert_flat_query_count
 
@@ -30,6 +30,12 @@ LEAD_COLUMNS = [
     "converted_deal_id", "converted_at",
     "converted_by", "assigned_to", "tags", "archived_at", "created_at", "updated_at", "created_by", "updated_by",
 ]  # fmt: skip
+
+
+@pytest.fixture
+def open_exports(cast: Cast) -> None:
+    """Org A lets every role export (its default is managers and above), to test what each role's CSV holds."""
+    Org.objects.filter(pk=cast.org_a.pk).update(export_min_role="viewer")
 
 
 def _lead(cast: Cast, org: Any = None, **fields: Any) -> Lead:
@@ -132,7 +138,7 @@ def test_a_plain_negative_number_is_left_a_number() -> None:
 # --- Exactly the rows the list shows -------------------------------------------------------------------------
 
 
-def test_a_member_exports_only_what_they_created_or_are_assigned_to(cast: Cast) -> None:
+def test_a_member_exports_only_what_they_created_or_are_assigned_to(cast: Cast, open_exports: None) -> None:
     _lead(cast, first_name="Mine", created_by=cast.member)
     _lead(cast, first_name="Assigned", assigned_to=[cast.member.pk])
     _lead(cast, first_name="Someone else's")
@@ -217,7 +223,7 @@ def _downloaded(who: Any, url: str) -> Any:
     return lambda: b"".join(client_for(who).get(url).streaming_content)
 
 
-def test_lead_export_costs_the_same_queries_for_one_row_and_for_fifty(cast: Cast) -> None:
+def test_lead_export_costs_the_same_queries_for_one_row_and_for_fifty(cast: Cast, open_exports: None) -> None:
     _lead(cast, first_name="First", assigned_to=[cast.member.pk], tags=["a"])
 
     def grow() -> None:
@@ -250,7 +256,7 @@ def test_deal_export_with_its_related_records_costs_the_same_queries_for_one_row
     )
 
 
-def test_every_export_lands_in_the_org_audit_log_with_its_filters(cast: Cast) -> None:
+def test_every_export_lands_in_the_org_audit_log_with_its_filters(cast: Cast, open_exports: None) -> None:
     client = client_for(cast.member)
     client.defaults["REMOTE_ADDR"] = "203.0.113.21"
 
@@ -266,7 +272,9 @@ def test_every_export_lands_in_the_org_audit_log_with_its_filters(cast: Cast) ->
     )
 
 
-def test_exports_are_limited_per_member_per_hour_with_retry_after(cast: Cast, settings) -> None:
+def test_exports_are_limited_per_member_per_hour_with_retry_after(
+    cast: Cast, open_exports: None, settings
+) -> None:
     settings.EXPORTS_PER_HOUR = 2
     member, manager = client_for(cast.member), client_for(cast.manager)
 
@@ -278,3 +286,41 @@ def test_exports_are_limited_per_member_per_hour_with_retry_after(cast: Cast, se
     assert int(limited["Retry-After"]) >= 1
     assert manager.get(LEADS_EXPORT).status_code == 200
     assert AuditEvent.objects.filter(org_id=cast.org_a.pk, action="records_exported").count() == 3
+
+
+# --- Who may export: the org's setting ----------------------------------------------------------------------
+
+
+def test_by_default_managers_and_above_export_and_members_and_viewers_are_refused(cast: Cast) -> None:
+    statuses = {
+        who.role: client_for(who).get(LEADS_EXPORT).status_code
+        for who in (cast.owner, cast.admin, cast.manager, cast.member, cast.viewer)
+    }
+    refused = client_for(cast.member).get(LEADS_EXPORT)
+
+    assert statuses == {"owner": 200, "admin": 200, "manager": 200, "member": 403, "viewer": 403}
+    assert refused.json() == {
+        "code": "export_not_allowed",
+        "detail": "Exports in this organisation are for managers and above.",
+        "fields": {},
+    }
+    assert AuditEvent.objects.filter(org_id=cast.org_a.pk, action="records_exported").count() == 3
+
+
+def test_an_admin_sets_who_may_export_and_every_modules_export_follows(cast: Cast) -> None:
+    changed = client_for(cast.admin).patch("/api/org/", {"export_min_role": "admin"}, format="json")
+
+    assert (changed.status_code, changed.json()["export_min_role"]) == (200, "admin")
+    manager, admin = client_for(cast.manager), client_for(cast.admin)
+    for path in ("/api/leads/export/", "/api/contacts/export/", "/api/deals/export/", "/api/tasks/export/"):
+        assert manager.get(path).status_code == 403, path
+        assert admin.get(path).status_code == 200, path
+
+
+def test_export_min_role_must_be_a_role_and_only_admins_change_it(cast: Cast) -> None:
+    wrong = client_for(cast.admin).patch("/api/org/", {"export_min_role": "intern"}, format="json")
+    by_manager = client_for(cast.manager).patch("/api/org/", {"export_min_role": "viewer"}, format="json")
+
+    assert (wrong.status_code, wrong.json()["code"]) == (400, "invalid_choice")
+    assert by_manager.status_code == 403
+    assert Org.objects.get(pk=cast.org_a.pk).export_min_role == "manager"

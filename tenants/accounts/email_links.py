@@ -15,6 +15,7 @@ from common.errors import ApiError, Conflict
 from common.models import User
 from common.throttling import Limit, enforce
 from tenants.accounts.passwords import password_errors
+from tenants.accounts.sessions import user_sessions_ended
 from tenants.mail import email_send
 from tenants.models import AccountToken, AccountTokenPurpose
 
@@ -182,6 +183,7 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
         user.email_verified_at = now
         update_fields.append("email_verified_at")
     user.save(update_fields=update_fields)
+    user_sessions_ended(user_id=user.pk)
     row.used_at = now
     row.save(update_fields=["used_at"])
     _invalidate_unused(user=user, purpose=AccountTokenPurpose.PASSWORD_RESET)

@@ -11,9 +11,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from common.errors import ApiError
 from common.models import Profile, Role, User
-from common.tokens import TOKEN_VERSION_CLAIM, TokenError, issue_token_pair
+from common.tokens import TOKEN_VERSION_CLAIM, TokenError, decode_refresh, issue_token_pair, session_id_of
 from tenants.accounts.email_links import email_verification_send
 from tenants.accounts.passwords import password_errors
+from tenants.accounts.sessions import session_is_revoked, session_revoke, user_sessions_ended
 from tenants.accounts.two_factor import LoginChallenge, login_challenge_issue
 from tenants.models import Org
 from tenants.orgs.provisioning import org_create
@@ -90,33 +91,76 @@ def _token_invalid() -> ApiError:
     )
 
 
+class _RefreshReplayed(Exception):
+    """A refresh token that was already rotated or logged out came back: its session is ended whole."""
+
+    def __init__(self, token: RefreshToken) -> None:
+        self.token = token
+
+
 def _live_refresh_token(raw: str) -> tuple[RefreshToken, OutstandingToken]:
     """A verified refresh token, its row locked so two concurrent uses cannot both succeed."""
     try:
-        refresh = RefreshToken(raw)  # type: ignore[arg-type]
+        refresh = decode_refresh(raw)
     except TokenError:
         raise _token_invalid() from None
     outstanding = OutstandingToken.objects.select_for_update(of=("self",)).filter(jti=refresh["jti"]).first()
-    if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+    if outstanding is None:
+        raise _token_invalid()
+    if BlacklistedToken.objects.filter(token=outstanding).exists():
+        raise _RefreshReplayed(refresh)
+    if session_is_revoked(refresh):
         raise _token_invalid()
     return refresh, outstanding
 
 
-@transaction.atomic
 def auth_refresh(*, refresh: str) -> dict[str, str]:
-    """Rotate: the used refresh token is blacklisted and a new pair is issued."""
-    token, outstanding = _live_refresh_token(refresh)
+    """Rotate: the used refresh token is blacklisted and the next pair of the same session is issued.
+
+    A refresh token used a second time means two parties hold it (OAuth 2.0 Security BCP, section 4.14): the
+    whole session it belongs to ends, the legitimate holder's tokens included, and the answer is the usual 401.
+    """
+    try:
+        return _refresh_rotate(refresh)
+    except _RefreshReplayed as replayed:
+        _session_end_for_replay(replayed.token)
+        raise _token_invalid() from None
+
+
+@transaction.atomic
+def _refresh_rotate(raw: str) -> dict[str, str]:
+    token, outstanding = _live_refresh_token(raw)
     user = User.objects.filter(pk=token["user_id"]).first()
     if user is None or not user.is_active or token.get(TOKEN_VERSION_CLAIM) != user.token_version:
         raise _token_invalid()
     BlacklistedToken.objects.create(token=outstanding)
-    return issue_token_pair(user)
+    return issue_token_pair(user, session_id=session_id_of(token))
 
 
 @transaction.atomic
+def _session_end_for_replay(token: RefreshToken) -> None:
+    session_id = session_id_of(token)
+    if session_id is not None:  # a token from before sessions has no family to end
+        session_revoke(user_id=token["user_id"], session_id=session_id)
+
+
 def auth_logout(*, refresh: str) -> None:
-    _, outstanding = _live_refresh_token(refresh)
+    """End the session of this refresh token: it, and every access token minted in the session, stop working
+    now. Logging out with an already rotated refresh token is a replay, and ends the session just the same."""
+    try:
+        _logout(refresh)
+    except _RefreshReplayed as replayed:
+        _session_end_for_replay(replayed.token)
+        raise _token_invalid() from None
+
+
+@transaction.atomic
+def _logout(raw: str) -> None:
+    token, outstanding = _live_refresh_token(raw)
     BlacklistedToken.objects.create(token=outstanding)
+    session_id = session_id_of(token)
+    if session_id is not None:
+        session_revoke(user_id=token["user_id"], session_id=session_id)
 
 
 @transaction.atomic
@@ -135,4 +179,5 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
     locked.set_password(new_password)
     locked.token_version += 1
     locked.save(update_fields=["password", "token_version", "updated_at"])
+    user_sessions_ended(user_id=locked.pk)
     return issue_token_pair(locked)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pyotp
 import qrcode
+from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
@@ -24,6 +25,7 @@ from common.errors import ApiError, field_error
 from common.models import Profile, RecoveryCode, User
 from common.throttling import Limit, enforce
 from common.tokens import issue_token_pair
+from tenants.accounts.sessions import user_sessions_ended
 from tenants.audit import audit_record
 from tenants.models import Org, OrgStatus
 
@@ -60,6 +62,16 @@ class LoginChallenge:
 class Confirmation:
     recovery_codes: list[str]
     tokens: dict[str, str]
+
+
+PLATFORM_TWO_FACTOR_REQUIRED = (
+    "Platform administration requires two-factor authentication: enrol at /api/auth/2fa/enrol/ first."
+)
+
+
+def platform_two_factor_blocks(user: Any) -> bool:
+    """True when platform admins must have 2FA (PLATFORM_ADMIN_REQUIRES_2FA) and this one has not turned it on."""
+    return bool(settings.PLATFORM_ADMIN_REQUIRES_2FA) and not user.has_two_factor
 
 
 def two_factor_blocks(user: User, org: Org) -> bool:
@@ -123,7 +135,7 @@ def two_factor_enrol(*, user: User) -> Enrolment:
 @transaction.atomic
 def two_factor_confirm(*, user: User, code: str, ip: str) -> Confirmation:
     """Turn 2FA on. Every earlier token dies (it was issued on a password alone); the caller gets a fresh pair."""
-    _throttle_verify(email=user.email, ip=ip)
+    throttle_verify(email=user.email, ip=ip)
     locked = _locked(user)
     if locked.has_two_factor:
         raise ApiError(
@@ -152,6 +164,7 @@ def two_factor_confirm(*, user: User, code: str, ip: str) -> Confirmation:
             "updated_at",
         ]
     )
+    user_sessions_ended(user_id=locked.pk)
     codes = _recovery_codes_replace(locked)
     _audit_in_every_org(user=locked, action="two_factor_enabled", ip=ip)
     return Confirmation(recovery_codes=codes, tokens=issue_token_pair(locked))
@@ -165,9 +178,9 @@ def two_factor_disable(*, user: User, code: str, ip: str) -> list[str]:
     again, so the org's rule still holds, and a user who lost the device can sign in with a recovery code,
     turn 2FA off and enrol the new device.
     """
-    _throttle_verify(email=user.email, ip=ip)
+    throttle_verify(email=user.email, ip=ip)
     locked = _locked_with_two_factor(user)
-    if not _second_factor_accepts(user=locked, code=code):
+    if not second_factor_accepts(user=locked, code=code):
         raise _code_invalid_field()
     locked.two_factor_secret = ""
     locked.two_factor_pending_secret = ""
@@ -184,9 +197,9 @@ def two_factor_disable(*, user: User, code: str, ip: str) -> list[str]:
 @transaction.atomic
 def two_factor_recovery_codes_regenerate(*, user: User, code: str, ip: str) -> list[str]:
     """Ten new codes; every earlier one, used or not, stops working."""
-    _throttle_verify(email=user.email, ip=ip)
+    throttle_verify(email=user.email, ip=ip)
     locked = _locked_with_two_factor(user)
-    if not _second_factor_accepts(user=locked, code=code):
+    if not second_factor_accepts(user=locked, code=code):
         raise _code_invalid_field()
     codes = _recovery_codes_replace(locked)
     _audit_in_every_org(user=locked, action="two_factor_recovery_codes_regenerated", ip=ip)
@@ -240,7 +253,7 @@ def login_challenge_verify(
 # --- Helpers -----------------------------------------------------------------------------------------------------
 
 
-def _throttle_verify(*, email: str, ip: str) -> None:
+def throttle_verify(*, email: str, ip: str) -> None:
     enforce(VERIFY_IP_LIMIT, ip)
     enforce(VERIFY_EMAIL_LIMIT, email.lower())
 
@@ -279,7 +292,7 @@ def _totp_accepts(*, user: User, secret: str, code: str) -> bool:
     return False
 
 
-def _second_factor_accepts(*, user: User, code: str) -> bool:
+def second_factor_accepts(*, user: User, code: str) -> bool:
     """One field for both: six digits are a TOTP code, anything else is tried as a recovery code."""
     normalised = _normalised(code)
     if len(normalised) == 6 and normalised.isdigit():

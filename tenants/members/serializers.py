@@ -6,10 +6,15 @@ from rest_framework import serializers
 
 from common.models import Profile, Role
 from tenants.models import ApiKey, Invitation
+from tenants.orgs.serializers import ReauthenticationSerializer
 
 
 class ProfileIdSerializer(serializers.Serializer):
     profile_id = serializers.UUIDField()
+
+
+class OwnershipTransferSerializer(ProfileIdSerializer, ReauthenticationSerializer):
+    pass
 
 
 class MemberSerializer(serializers.ModelSerializer):

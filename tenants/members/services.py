@@ -17,6 +17,7 @@ from common import registry
 from common.context import org_context
 from common.errors import ApiError, Conflict, NotFound, field_error
 from common.models import Profile, Role
+from tenants.accounts.reauthentication import reauthentication_confirm
 from tenants.audit import audit_record
 from tenants.mail import email_send
 from tenants.members.selectors import member_get
@@ -63,8 +64,12 @@ def orgs_owned_only_by(user: Any) -> list[Org]:
 
 
 @transaction.atomic
-def org_ownership_transfer(*, org: Org, actor: Profile, to_profile_id: Any, ip: str | None = None) -> Profile:
-    """The target becomes an owner; the acting owner steps down to admin."""
+def org_ownership_transfer(
+    *, org: Org, actor: Profile, to_profile_id: Any, password: str = "", code: str = "", ip: str | None = None
+) -> Profile:
+    """The target becomes an owner; the acting owner steps down to admin. The owner proves who they are again
+    (password, or a 2FA code) first."""
+    reauthentication_confirm(user=actor.user, password=password, code=code, ip=ip)
     locked = org_lock(org)
     target = member_get(org=locked, profile_id=to_profile_id, for_update=True)
     if target.pk == actor.pk:

@@ -23,6 +23,7 @@ from tenants.audit import audit_from_request
 from tenants.members import api_keys, invitations, selectors, services
 from tenants.members import serializers as s
 from tenants.models import ApiKey, Invitation
+from tenants.orgs.serializers import REAUTHENTICATION_REFUSED
 from tenants.orgs.views import acting
 from tenants.pipeline.authentication import signed_in_user
 from tenants.pipeline.context import OrgViewMixin
@@ -45,12 +46,17 @@ def _valid_invitation_token(request: Request) -> str:
 
 
 class OwnershipTransferView(APIView):
-    @extend_schema(request=s.ProfileIdSerializer, responses={200: s.MemberSerializer})
+    @extend_schema(
+        request=s.OwnershipTransferSerializer,
+        responses={200: s.MemberSerializer, 403: REAUTHENTICATION_REFUSED},
+        description="Hand ownership to another active member; you become an admin. Confirm with your password, "
+        "or a 2FA code.",
+    )
     def post(self, request: Request) -> Response:
-        profile_id = validated(s.ProfileIdSerializer, request.data)["profile_id"]
-        return Response(
-            s.MemberSerializer(services.org_ownership_transfer(to_profile_id=profile_id, **acting(request))).data
-        )
+        data = validated(s.OwnershipTransferSerializer, request.data)
+        profile_id = data.pop("profile_id")
+        new_owner = services.org_ownership_transfer(to_profile_id=profile_id, **data, **acting(request))
+        return Response(s.MemberSerializer(new_owner).data)
 
 
 class LeaveView(OrgViewMixin, APIView):

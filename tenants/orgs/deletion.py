@@ -14,6 +14,7 @@ from django_tenants.utils import schema_exists
 from common.context import schema_connection
 from common.errors import Conflict, NotFound, field_error
 from common.models import Profile, Role
+from tenants.accounts.reauthentication import reauthentication_confirm
 from tenants.audit import audit_record, platform_audit_record
 from tenants.mail import email_send
 from tenants.models import ApiKey, Domain, Invitation, Org, OrgDeletionRecord, OrgStatus
@@ -29,10 +30,19 @@ DELETION_GRACE_DAYS = 30
 
 
 def org_deletion_request(
-    *, org: Org, actor: Profile, confirm_slug: str, ip: str | None = None, by_platform: bool = False
+    *,
+    org: Org,
+    actor: Profile,
+    confirm_slug: str,
+    password: str = "",
+    code: str = "",
+    ip: str | None = None,
+    by_platform: bool = False,
 ) -> Org:
+    """The owner proves who they are again (password, or a 2FA code) and types the slug."""
     if confirm_slug != org.slug:
         raise field_error("confirm", "confirmation_mismatch", "Type the organisation's slug to confirm.")
+    reauthentication_confirm(user=actor.user, password=password, code=code, ip=ip)
     with transaction.atomic():
         locked = org_lock(org)
         if locked.status == OrgStatus.DELETING:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 from common.fields import CurrencyField, TimeZoneField
 from common.images import ImageRefused, image_inspect
+from common.models import Role
 from tenants.models import AuditEvent, Org
 from tenants.orgs.services import DATE_FORMATS
 
@@ -34,7 +35,8 @@ class OrgDetailSerializer(serializers.ModelSerializer):
         model = Org
         fields = [
             "id", "name", "slug", "status", "timezone", "currency", "date_format", "requires_two_factor",
-            "language", "public_origins", "logo_url", "deletion_scheduled_for", "created_at", "role", "profile_id",
+            "export_min_role", "language", "public_origins", "logo_url", "deletion_scheduled_for", "created_at",
+            "role", "profile_id",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -65,6 +67,9 @@ class OrgSettingsSerializer(serializers.Serializer):
     currency = CurrencyField(max_length=3, required=False)
     date_format = serializers.ChoiceField(choices=DATE_FORMATS, required=False)
     requires_two_factor = serializers.BooleanField(required=False)
+    export_min_role = serializers.ChoiceField(
+        choices=Role.choices, required=False, help_text="The least role that may export record lists as CSV."
+    )
     language = LanguageField(max_length=8, required=False, help_text="The language AI copy is written in.")
     public_origins = serializers.ListField(
         child=serializers.CharField(max_length=200),
@@ -98,7 +103,26 @@ class LogoUploadSerializer(serializers.Serializer):
         return upload
 
 
-class ConfirmDeletionSerializer(serializers.Serializer):
+REAUTHENTICATION_REFUSED = OpenApiResponse(
+    description="Not allowed: the role (`permission_denied`), or the password or 2FA code sent to confirm is not "
+    "correct (`reauthentication_failed`, naming the field); a missing one is a 400 `required`."
+)
+
+
+class ReauthenticationSerializer(serializers.Serializer):
+    """The proof an irreversible step asks for: the password, or (with 2FA) a current code."""
+
+    password = serializers.CharField(
+        max_length=128, required=False, trim_whitespace=False, write_only=True,
+        help_text="Your current password. Users with 2FA may send `code` instead.",
+    )  # fmt: skip
+    code = serializers.CharField(
+        max_length=32, required=False, write_only=True,
+        help_text="A current code from your authenticator app (or a recovery code), for users with 2FA.",
+    )  # fmt: skip
+
+
+class ConfirmDeletionSerializer(ReauthenticationSerializer):
     confirm = serializers.CharField(help_text="The org's slug, typed to confirm.")
 
 

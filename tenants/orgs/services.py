@@ -13,13 +13,14 @@ from django.utils.text import slugify
 
 from common.codes import CURRENCY_HELP, is_currency
 from common.errors import Conflict, field_error
-from common.models import Profile
+from common.models import Profile, Role
 from tenants.audit import audit_record
 from tenants.models import Org
 
 DATE_FORMATS = ("YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY")
 _SETTINGS_FIELDS = (
-    "name", "slug", "timezone", "currency", "date_format", "requires_two_factor", "language", "public_origins",
+    "name", "slug", "timezone", "currency", "date_format", "requires_two_factor", "export_min_role", "language",
+    "public_origins",
 )  # fmt: skip
 # Names of routes and machinery an org slug must never take.
 RESERVED_SLUGS = frozenset({"template", "public", "admin", "api", "platform", "www"})
@@ -70,6 +71,8 @@ def _validated_settings(org: Org, changes: dict[str, Any]) -> dict[str, Any]:
         raise field_error("language", "invalid_choice", f"Choose one of {', '.join(settings.AI_LANGUAGES)}.")
     if "public_origins" in clean:
         clean["public_origins"] = _origins(clean["public_origins"])
+    if "export_min_role" in clean and clean["export_min_role"] not in Role.values:
+        raise field_error("export_min_role", "invalid_choice", f"Choose one of {', '.join(Role.values)}.")
     return clean
 
 

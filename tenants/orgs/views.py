@@ -74,10 +74,15 @@ class OrgLogoView(OrgViewMixin, APIView):
 
 
 class OrgDeletionView(APIView):
-    @extend_schema(request=s.ConfirmDeletionSerializer, responses={202: s.OrgDetailSerializer})
+    @extend_schema(
+        request=s.ConfirmDeletionSerializer,
+        responses={202: s.OrgDetailSerializer, 403: s.REAUTHENTICATION_REFUSED},
+        description="Schedule the org's deletion (30 days of grace). Owners confirm with the slug and their "
+        "password, or a 2FA code.",
+    )
     def post(self, request: Request) -> Response:
-        confirm = validated(s.ConfirmDeletionSerializer, request.data)["confirm"]
-        org = deletion.org_deletion_request(confirm_slug=confirm, **acting(request))
+        data = validated(s.ConfirmDeletionSerializer, request.data)
+        org = deletion.org_deletion_request(confirm_slug=data.pop("confirm"), **data, **acting(request))
         return Response(_org_body(request, org), status=status.HTTP_202_ACCEPTED)
 
 

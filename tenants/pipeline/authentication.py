@@ -13,6 +13,7 @@ from common.access import Scope
 from common.models import User
 from common.registry import route_access
 from common.tokens import IMPERSONATOR_CLAIM, TOKEN_VERSION_CLAIM, TokenError, decode_access
+from tenants.accounts.sessions import session_is_revoked
 from tenants.pipeline.context import org_request_or_none
 from tenants.pipeline.credentials import bearer_token
 
@@ -49,6 +50,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             token = decode_access(raw)
         except TokenError:
             raise _token_invalid() from None
+        if session_is_revoked(token):
+            raise _token_invalid()
         if IMPERSONATOR_CLAIM in token:
             # Impersonation is for one org's tenant routes only: never sign-in, account or platform routes.
             # Platform routes do not exist for the impersonated member, so they get the platform's 404.

@@ -28,6 +28,8 @@ from common.tokens import (
     decode_access,
 )
 from tenants.accounts.email_links import unverified_email_blocks
+from tenants.accounts.sessions import session_is_revoked
+from tenants.accounts.two_factor import PLATFORM_TWO_FACTOR_REQUIRED, platform_two_factor_blocks
 from tenants.audit import audit_record, platform_audit_record
 from tenants.models import Org
 from tenants.pipeline.context import OrgRejected, OrgRequestContext, bind_org_request, org_request_or_none
@@ -112,6 +114,8 @@ def resolve_org_request(request: HttpRequest) -> OrgRequestContext:
         token = decode_access(raw)
     except TokenError:
         raise OrgRejected(*TOKEN_INVALID) from None
+    if session_is_revoked(token):
+        raise OrgRejected(*TOKEN_INVALID)
 
     profile = load_membership(str(token["user_id"]), org_id, org_slug)
     user = profile.user if profile is not None else None
@@ -144,10 +148,14 @@ def _check_impersonation(token: Any, profile: Profile) -> None:
     if str(profile.org_id) != str(token.get(IMPERSONATED_ORG_CLAIM)):
         raise OrgRejected(*NOT_FOUND)
     issuer = (
-        User.objects.filter(pk=token[IMPERSONATOR_CLAIM]).values_list("is_active", "is_platform_admin").first()
+        User.objects.filter(pk=token[IMPERSONATOR_CLAIM])
+        .only("is_active", "is_platform_admin", "two_factor_enabled_at")
+        .first()
     )
-    if issuer != (True, True):
+    if issuer is None or not (issuer.is_active and issuer.is_platform_admin):
         raise OrgRejected(*TOKEN_INVALID)
+    if platform_two_factor_blocks(issuer):
+        raise OrgRejected(403, "two_factor_required", PLATFORM_TWO_FACTOR_REQUIRED)
 
 
 def API_KEY_LIMIT() -> Limit:

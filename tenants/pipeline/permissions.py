@@ -8,7 +8,9 @@ from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 
 from common.access import Audience, RouteAccess, Scope
+from common.errors import ApiError
 from common.registry import route_access
+from tenants.accounts.two_factor import PLATFORM_TWO_FACTOR_REQUIRED, platform_two_factor_blocks
 from tenants.pipeline.context import org_request_or_none
 
 
@@ -35,6 +37,8 @@ class RouteTablePermission(permissions.BasePermission):
         if access.scope == Scope.PLATFORM:
             if not (is_authenticated and getattr(user, "is_platform_admin", False)):
                 raise exceptions.NotFound()  # platform routes do not exist for anyone else
+            if platform_two_factor_blocks(user):
+                raise ApiError(PLATFORM_TWO_FACTOR_REQUIRED, code="two_factor_required", status_code=403)
             return True
         if allowed == Audience.ANYONE:
             return True

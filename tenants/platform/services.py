@@ -15,6 +15,8 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 from common.errors import ApiError, Conflict, NotFound, field_error
 from common.models import Profile, Role, User
 from common.tokens import IMPERSONATED_ORG_CLAIM, IMPERSONATOR_CLAIM, TOKEN_VERSION_CLAIM
+from tenants.accounts.sessions import user_sessions_ended
+from tenants.accounts.two_factor import PLATFORM_TWO_FACTOR_REQUIRED, platform_two_factor_blocks
 from tenants.audit import audit_record, platform_audit_record
 from tenants.mail import email_send
 from tenants.members.services import orgs_owned_only_by
@@ -32,6 +34,10 @@ def _require_platform_admin(actor: User) -> None:
     # Views are already behind the route table; this keeps the services safe from any other caller too.
     if not (actor.is_active and actor.is_platform_admin):
         raise NotFound()
+    if platform_two_factor_blocks(actor):
+        raise ApiError(
+            PLATFORM_TWO_FACTOR_REQUIRED, code="two_factor_required", status_code=status.HTTP_403_FORBIDDEN
+        )
 
 
 # --- Orgs -----------------------------------------------------------------------------------------------------
@@ -218,6 +224,7 @@ def user_deactivate(*, actor: User, user_id: Any, ip: str | None = None) -> User
     user.is_active = False
     user.token_version += 1
     user.save(update_fields=["is_active", "token_version", "updated_at"])
+    user_sessions_ended(user_id=user.pk)
     _audit_user_change(actor=actor, user=user, action="user_deactivated", ip=ip)
     return user
 

@@ -67,7 +67,8 @@ def record_specs(basename: str, model_path: str, body: dict[str, Any]) -> dict[s
         f"api:{basename}-bulk": {
             "POST": Call(setup=made, body=lambda cast, m: {"action": "archive", "ids": [str(m["pk"])]})
         },
-        f"api:{basename}-export": {"GET": Call(setup=made)},
+        # The org's default export_min_role (manager) refuses members and viewers.
+        f"api:{basename}-export": {"GET": Call(setup=made, overrides={"member": 403, "viewer": 403})},
         f"api:{basename}-timeline": {"GET": Call(setup=made, kwargs=made_pk)},
         f"api:{basename}-restore": {"POST": Call(setup=record_factory(model_path, archived=True), kwargs=made_pk)},
         f"api:{basename}-purge": {

@@ -19,7 +19,7 @@ from common.models import Profile, Role, User
 from tenants.models import AuditEvent, Org, OrgDeletionRecord, OrgStatus
 from tenants.orgs.deletion import org_purge, purge_due_orgs
 from tenants.orgs.provisioning import org_create
-from tenants.testing.fixtures import Cast, client_for
+from tenants.testing.fixtures import PASSWORD, Cast, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +132,7 @@ def test_a_decompression_bomb_logo_is_a_400_and_is_never_decoded(cast: Cast, med
 
 def test_owner_transfers_ownership_and_becomes_admin(cast: Cast) -> None:
     response = client_for(cast.owner).post(
-        "/api/org/transfer-ownership/", {"profile_id": str(cast.manager.pk)}, format="json"
+        "/api/org/transfer-ownership/", {"profile_id": str(cast.manager.pk), "password": PASSWORD}, format="json"
     )
 
     assert response.status_code == 200
@@ -146,8 +146,14 @@ def test_ownership_cannot_go_to_another_orgs_member_or_an_inactive_one(cast: Cas
     cast.viewer.save()
     owner = client_for(cast.owner)
 
-    foreign = owner.post("/api/org/transfer-ownership/", {"profile_id": str(cast.other_owner.pk)}, format="json")
-    inactive = owner.post("/api/org/transfer-ownership/", {"profile_id": str(cast.viewer.pk)}, format="json")
+    foreign = owner.post(
+        "/api/org/transfer-ownership/",
+        {"profile_id": str(cast.other_owner.pk), "password": PASSWORD},
+        format="json",
+    )
+    inactive = owner.post(
+        "/api/org/transfer-ownership/", {"profile_id": str(cast.viewer.pk), "password": PASSWORD}, format="json"
+    )
 
     assert foreign.status_code == 404
     assert inactive.status_code == 409
@@ -164,7 +170,7 @@ def test_ownership_cannot_go_to_a_member_whose_account_the_platform_disabled(cas
     User.objects.filter(pk=cast.manager.user_id).update(is_active=False)
 
     response = client_for(cast.owner).post(
-        "/api/org/transfer-ownership/", {"profile_id": str(cast.manager.pk)}, format="json"
+        "/api/org/transfer-ownership/", {"profile_id": str(cast.manager.pk), "password": PASSWORD}, format="json"
     )
 
     assert (response.status_code, response.json()["code"]) == (409, "last_owner")
@@ -184,7 +190,7 @@ def test_an_owner_whose_account_is_disabled_does_not_keep_the_org_owned(cast: Ca
 
 def test_admin_cannot_transfer_ownership(cast: Cast) -> None:
     response = client_for(cast.admin).post(
-        "/api/org/transfer-ownership/", {"profile_id": str(cast.admin.pk)}, format="json"
+        "/api/org/transfer-ownership/", {"profile_id": str(cast.admin.pk), "password": PASSWORD}, format="json"
     )
 
     assert response.status_code == 403
@@ -195,12 +201,12 @@ def test_deletion_needs_the_slug_typed_and_then_blocks_the_org(
     cast: Cast, django_capture_on_commit_callbacks
 ) -> None:
     owner = client_for(cast.owner)
-    wrong = owner.post("/api/org/delete/", {"confirm": "nope"}, format="json")
+    wrong = owner.post("/api/org/delete/", {"confirm": "nope", "password": PASSWORD}, format="json")
     assert wrong.status_code == 400
     assert wrong.json()["code"] == "confirmation_mismatch"
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner.post("/api/org/delete/", {"confirm": "alpha"}, format="json")
+        response = owner.post("/api/org/delete/", {"confirm": "alpha", "password": PASSWORD}, format="json")
 
     assert response.status_code == 202
     org = Org.objects.get(pk=cast.org_a.pk)
@@ -212,7 +218,7 @@ def test_deletion_needs_the_slug_typed_and_then_blocks_the_org(
 def test_owner_cancels_deletion_during_the_grace_period(cast: Cast, django_capture_on_commit_callbacks) -> None:
     owner = client_for(cast.owner)
     with django_capture_on_commit_callbacks(execute=True):
-        owner.post("/api/org/delete/", {"confirm": "alpha"}, format="json")
+        owner.post("/api/org/delete/", {"confirm": "alpha", "password": PASSWORD}, format="json")
 
     admin_try = client_for(cast.admin.user).post(f"/api/orgs/{cast.org_a.pk}/deletion/cancel/")
     with django_capture_on_commit_callbacks(execute=True):

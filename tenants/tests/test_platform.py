@@ -569,7 +569,9 @@ def test_cancelling_the_deletion_of_a_suspended_org_keeps_it_suspended(cast: Cas
 
 def test_cancelling_an_owners_deletion_restores_active(cast: Cast) -> None:
     assert (
-        client_for(cast.other_owner).post("/api/org/delete/", {"confirm": "bravo"}, format="json").status_code
+        client_for(cast.other_owner)
+        .post("/api/org/delete/", {"confirm": "bravo", "password": PASSWORD}, format="json")
+        .status_code
         == 202
     )
 
