@@ -470,7 +470,7 @@ def card_move(
             raise field_error("after", "invalid", "A card cannot go after itself.")
         siblings = Card.objects.for_org(org).filter(column=column).exclude(pk=card.pk)
         card.position = _place_in(siblings, after_id, "after")
-        moved = {"column": [card.column_id, column.pk], "swimlane": [card.swimlane_id]}
+        moved: dict[str, list[Any]] = {"column": [card.column_id, column.pk], "swimlane": [card.swimlane_id]}
         card.column = column
         if swimlane_id is not ...:
             card.swimlane = None

@@ -39,7 +39,7 @@ def visible_to(queryset: QuerySet[Any], profile: Profile) -> QuerySet[Any]:
     if target is None:
         return visible_records(queryset, profile)
     visible: Any = import_string(target.visible)
-    return visible(queryset, profile)  # type: ignore[no-any-return]
+    return visible(queryset, profile)
 
 
 def may_contribute(profile: Profile, target: Any) -> bool:
