@@ -1,6 +1,6 @@
 """A card's timeline: its changes are activity entries, and comments and files hang off it through the timeline
 (`target_type` `boards.card`) with the board's rules: its commenters and editors write, its viewers read, and
-anyone who cannot see the board (another org included) gets the same 404 as for a missing card."""
+anyone who cannot see the board (another org included) gets the same answer as for a missing card."""
 
 from __future__ import annotations
 
@@ -86,7 +86,8 @@ def test_commenters_comment_and_attach_viewers_read_and_others_get_a_404(cast: C
         other = client_for(who).post(
             COMMENTS, {"target_type": "boards.card", "target_id": str(card_id), "body": "Hi"}, format="json"
         )
-        assert other.status_code == 404, other.json()
+        # An id in a body that the caller cannot see is a field error, the same as for a missing one.
+        assert (other.status_code, other.json()["fields"]["target_id"][0]["code"]) == (400, "does_not_exist")
 
 
 def test_a_mention_of_someone_who_cannot_see_the_board_is_refused(cast: Cast) -> None:
