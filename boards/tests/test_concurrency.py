@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -14,29 +13,11 @@ from django.db import connection
 from boards.models import Board, Card
 from boards.tests.helpers import board, card, columns
 from common.context import org_context
+from tenants.testing.committed import in_own_connection as _in_thread
 from tenants.testing.fixtures import Cast, client_for
 
 pytestmark = pytest.mark.django_db
 MOVES = 20
-
-
-def _in_thread(action: Callable[[], Any]) -> Any:
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = action()
-        except BaseException as error:
-            outcome["error"] = error
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ from invoices.numbering import number_take
 from invoices.org_settings import invoice_settings_of
 from invoices.tests.helpers import company, draft, issued, line, owner_of, quote
 from tenants.models import AuditEvent, Org
+from tenants.testing.committed import in_own_connection as _in_thread
 from tenants.testing.fixtures import Cast
 from timeline.models import ActivityEntry, Notification
 
@@ -28,26 +29,6 @@ pytestmark = pytest.mark.django_db
 T = TypeVar("T")
 PER_ORG = 50
 YEAR = datetime.date.today().year
-
-
-def _in_thread(action: Callable[[], T]) -> T:
-    """Run `action` on a thread of its own: its own connection, in autocommit, so what it writes commits."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = action()
-        except BaseException as error:  # handed back to the test
-            outcome["error"] = error
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 def _remove_committed(orgs: list[Org]) -> None:

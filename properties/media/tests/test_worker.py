@@ -8,14 +8,13 @@ production) and removed again by the fixture."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client
 
 from common.context import org_context
@@ -26,6 +25,7 @@ from properties.media.signatures import signature_header
 from properties.media.tests.helpers import exists, photo, photo_bytes
 from properties.models import Property
 from tenants.models import Org
+from tenants.testing.committed import in_own_connection as _committed
 from tenants.testing.fixtures import Cast, access_token_for, celery_worker_started
 from tenants.testing.local_http import LocalHttpServer, Reply, local_http_server
 from timeline.models import ActivityEntry, Notification
@@ -35,26 +35,6 @@ pytestmark = pytest.mark.django_db
 SECRET = "worker-test-secret"
 ENHANCED = photo_bytes((1200, 900), format="PNG", colour=(230, 190, 90))
 T = TypeVar("T")
-
-
-def _committed(action: Callable[[], T]) -> T:
-    """Run `action` in a thread of its own, so what it writes commits."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = action()
-        except BaseException as failure:  # handed back to the test below
-            outcome["error"] = failure
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 def _wait_for(predicate: Callable[[], bool], timeout: float = 90.0) -> bool:
