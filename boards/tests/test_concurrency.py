@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from boards.models import Board, Card
+from boards.models import Card
 from boards.tests.helpers import board, card, columns
 from common.context import org_context
+from tenants.testing.committed import committed_rows_removed
 from tenants.testing.committed import in_own_connection as _in_thread
 from tenants.testing.fixtures import Cast, client_for
 
@@ -34,14 +35,8 @@ def committed(cast: Cast) -> Iterator[dict[str, Any]]:
             "resident": [card(cast.member, made, doing) for _ in range(5)],
         }
 
-    def remove() -> None:
-        with org_context(cast.org_a):
-            Board.objects.filter(name="Concurrent").delete()
-
-    try:
+    with committed_rows_removed(cast.org_a):
         yield _in_thread(make)
-    finally:
-        _in_thread(remove)
 
 
 def _move(cast: Cast, card_id: Any, column_id: Any, after: Any, etag: str | None = None) -> int:

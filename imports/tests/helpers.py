@@ -6,7 +6,6 @@ import io
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 
 from common.context import org_context
 from tenants.models import Org
@@ -44,21 +43,3 @@ def run_job(org: Org, job_id: Any) -> Any:
 
     with org_context(org):
         return run_import.run(str(job_id))
-
-
-def committed_cleanup(org: Org) -> None:
-    from emailing.tests.helpers import in_own_connection
-
-    def clean() -> None:
-        with org_context(org), connection.cursor() as cursor:
-            cursor.execute("DELETE FROM imports_importrow WHERE org_id = %s", [org.pk])
-            cursor.execute("DELETE FROM imports_importjob WHERE org_id = %s", [org.pk])
-            cursor.execute(
-                "DELETE FROM timeline_activityentry WHERE target_id IN "
-                "(SELECT id FROM contacts_contact WHERE org_id = %s AND %s = ANY(tags))",
-                [org.pk, MARKER],
-            )
-            cursor.execute("DELETE FROM contacts_contact WHERE org_id = %s AND %s = ANY(tags)", [org.pk, MARKER])
-            cursor.execute("DELETE FROM contacts_company WHERE org_id = %s AND %s = ANY(tags)", [org.pk, MARKER])
-
-    in_own_connection(clean)

@@ -15,6 +15,7 @@ from contacts.models import Contact
 from emailing.tests.helpers import in_own_connection, wait_for
 from imports.models import ImportJob, ImportRow
 from imports.tests import helpers as h
+from tenants.testing.committed import committed_rows_removed
 from tenants.testing.fixtures import Cast, celery_worker_started, client_for
 
 pytestmark = pytest.mark.django_db
@@ -30,10 +31,8 @@ def _shared_media(settings: Any) -> None:
 
 @pytest.fixture
 def committed(cast: Cast) -> Iterator[None]:
-    try:
+    with committed_rows_removed(cast.org_a):
         yield
-    finally:
-        h.committed_cleanup(cast.org_a)
 
 
 def _people(count: int) -> bytes:
