@@ -141,9 +141,15 @@ def record_create(*, model: type[R], org: Any, actor: Profile, data: dict[str, A
     with transaction.atomic(savepoint=False):
         record = model(org=org, created_by=actor, updated_by=actor, **data)
         record.save()
-        log_activity(record, actor, "created")
+        # Its entries in one insert, and the activity listeners told once (an owner makes it two entries).
+        label = target_type(record)
+        drafts = [ActivityDraft("created", label, record.pk)]
         if record.assigned_to:
-            log_activity(record, actor, "assigned", {"assigned_to": [[], _jsonable(record.assigned_to)]})
+            drafts.append(
+                ActivityDraft("assigned", label, record.pk, {"assigned_to": [[], _jsonable(record.assigned_to)]})
+            )
+        journal().activities(org=org, actor=actor, drafts=drafts)
+        if record.assigned_to:
             notify_new_assignees(record, actor, [])
     return record
 
