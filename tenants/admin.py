@@ -16,6 +16,7 @@ from common.admin import UserAdmin as BaseUserAdmin
 from common.errors import ApiError
 from common.models import Profile, User
 from common.throttling import client_ip
+from tenants.admin_login import AdminLoginForm
 from tenants.models import Domain, Invitation, Org
 from tenants.platform import services as platform
 
@@ -106,6 +107,8 @@ class HasTwoFactorFilter(admin.SimpleListFilter):
         return queryset
 
 
+admin.site.login_form = AdminLoginForm
+admin.site.login_template = "admin_site/login.html"
 admin.site.unregister(User)
 
 

@@ -251,3 +251,32 @@ def test_invitation_list_filters_by_status_and_never_shows_the_token_hash(cast: 
     assert page.status_code == 200
     assert _listed(page, token_hash, "pending@example.test") == ["pending@example.test"]
     assert client.get(f"{INVITATIONS}{pending.pk}/delete/").status_code == 403
+
+
+def test_the_admin_sign_in_asks_for_the_second_factor_and_refuses_an_admin_without_one(
+    cast: Cast, settings: Any
+) -> None:
+    import pyotp
+    from django.core.cache import cache
+
+    from tenants.accounts import two_factor
+
+    user = cast.platform_admin
+    settings.PLATFORM_ADMIN_REQUIRES_2FA = True
+    sign_in = {"username": user.email, "password": PASSWORD, "next": "/admin/"}
+
+    without_two_factor = Client().post("/admin/login/", sign_in)
+    secret = two_factor.two_factor_enrol(user=user).secret
+    two_factor.two_factor_confirm(user=user, code=pyotp.TOTP(secret).now(), ip="127.0.0.1")
+    cache.clear()
+    page = Client().get("/admin/login/")
+    no_code = Client().post("/admin/login/", sign_in)
+    wrong_code = Client().post("/admin/login/", {**sign_in, "code": "000000"})
+    right_code = Client().post("/admin/login/", {**sign_in, "code": pyotp.TOTP(secret).now()})
+
+    assert without_two_factor.status_code == 200
+    assert "enrol at /api/auth/2fa/enrol/ first" in without_two_factor.content.decode()
+    assert 'name="code"' in page.content.decode()
+    assert "Enter the code from your authenticator app." in no_code.content.decode()
+    assert "This code is not valid." in wrong_code.content.decode()
+    assert (right_code.status_code, right_code["Location"]) == (302, "/admin/")
