@@ -64,8 +64,10 @@ def _forget_timeline_migrations(schema_name: str, *, drop_tables: bool = False) 
 
 
 @pytest.fixture(autouse=True)
-def _session_orgs(cast: Cast) -> None:
-    """The session's orgs and the template exist in every test: the empty-pool fallback clones the template."""
+def _session_orgs(cast: Cast, settings) -> None:
+    """The session's orgs and the template exist in every test: the empty-pool fallback clones the template.
+    The pool's target is ORG_POOL_SIZE alone, unless a test follows the sign-up rate (it sets the window)."""
+    settings.ORG_POOL_DEMAND_WINDOW = 0
 
 
 @pytest.fixture
