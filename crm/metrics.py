@@ -23,6 +23,7 @@ from prometheus_client.registry import Collector
 from common.errors import error_response
 from common.metrics import exposition, scrape_allowed
 from tenants.models import Org, OrgStatus
+from tenants.orgs.pool import pool_target_size
 
 logger = logging.getLogger("crm.metrics")
 BROKER_TIMEOUT_SECONDS = 2
@@ -60,12 +61,13 @@ class OrgPoolCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         try:
             size = Org.objects.filter(status=OrgStatus.POOLED).count()
+            target = pool_target_size()
         except DatabaseError as error:
             logger.warning("the org pool left out of the scrape: the database did not answer (%s)", error)
             return
         yield GaugeMetricFamily("keystone_org_pool_size", "Ready org schemas waiting for a sign-up.", value=size)
         yield GaugeMetricFamily(
-            "keystone_org_pool_target", "Ready org schemas the pool is topped up to.", value=settings.ORG_POOL_SIZE
+            "keystone_org_pool_target", "Ready org schemas the pool is topped up to.", value=target
         )
 
 

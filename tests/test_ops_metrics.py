@@ -28,6 +28,7 @@ from requests.structures import CaseInsensitiveDict
 from common.metrics import ai_tokens_used
 from tenants.mail import send_templated_email
 from tenants.models import Org, OrgStatus
+from tenants.orgs.pool import pool_target_size
 from tenants.testing.fixtures import Cast, access_token_for, database_url_for_subprocess
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -238,7 +239,7 @@ def test_queue_lengths_and_the_org_pool_are_read_at_scrape_time(live: LiveServer
 
     assert _value(samples, "keystone_celery_queue_length", queue="celery") == 1
     assert _value(samples, "keystone_org_pool_size") == pooled
-    assert _value(samples, "keystone_org_pool_target") == settings.ORG_POOL_SIZE
+    assert _value(samples, "keystone_org_pool_target") == pool_target_size()
 
 
 # --- In this process ------------------------------------------------------------------------------------------

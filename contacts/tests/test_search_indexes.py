@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from common.context import org_context
 from contacts.models import Company, Contact
 from tenants.testing.fixtures import Cast, client_for
+from tenants.testing.queries import plan_with_sequential_scans_off
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +39,7 @@ def _plan(cast: Cast, table: str, sql: str) -> str:
         cursor.execute(f"ANALYZE {table}")
         # A table this small is cheapest to read whole; with sequential scans off the planner has to show
         # which indexes answer the search. SET LOCAL ends with the test's transaction.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}")
-        return "\n".join(row[0] for row in cursor.fetchall())
+        return plan_with_sequential_scans_off(cursor, sql)
 
 
 def _indexes_scanned(plan: str) -> set[str]:

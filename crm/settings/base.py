@@ -255,8 +255,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "imports-resume": {"task": "imports.resume_stalled", "schedule": 120.0},
     "board-recurring-cards": {"task": "boards.recurring_cards", "schedule": 300.0},
 }
-# Ready, fully migrated spare org schemas kept for sign-up (tenants/orgs/pool.py); 0 turns the pool off.
+# Ready, fully migrated spare org schemas kept for sign-up (tenants/orgs/pool.py); 0 turns the pool off. The pool
+# holds ORG_POOL_SIZE plus the sign-ups of the last ORG_POOL_DEMAND_WINDOW seconds, up to ORG_POOL_MAX_SIZE.
 ORG_POOL_SIZE = env_int("ORG_POOL_SIZE", 3)
+ORG_POOL_DEMAND_WINDOW = env_int("ORG_POOL_DEMAND_WINDOW", 600)
+ORG_POOL_MAX_SIZE = env_int("ORG_POOL_MAX_SIZE", 30)
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from common.context import org_context
 from properties.models import Property
 from tenants.testing.fixtures import Cast, client_for
+from tenants.testing.queries import plan_with_sequential_scans_off
 
 pytestmark = pytest.mark.django_db
 
@@ -70,9 +71,7 @@ def _plan(cast: Cast, sql: str) -> str:
         )
         cursor.execute("ANALYZE properties_property")
         # As in contacts' index tests: with sequential scans off the planner has to show which index answers.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}")
-        return "\n".join(row[0] for row in cursor.fetchall())
+        return plan_with_sequential_scans_off(cursor, sql)
 
 
 def _indexes_used(plan: str) -> set[str]:

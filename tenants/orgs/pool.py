@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -28,8 +29,26 @@ MAX_CANDIDATES = 3
 TOP_UP_LOCK_KEY = 0x6B6F7267706F6F6C
 
 
+def recent_sign_ups() -> int:
+    """Orgs that went live within the demand window: claims and fallbacks alike (a claim restamps created_at)."""
+    since = timezone.now() - timedelta(seconds=int(settings.ORG_POOL_DEMAND_WINDOW))
+    return Org.objects.filter(status=OrgStatus.ACTIVE, created_at__gte=since).count()
+
+
 def pool_target_size() -> int:
-    return max(0, int(settings.ORG_POOL_SIZE))
+    """ORG_POOL_SIZE, plus as many schemas as sign-ups took in the last ORG_POOL_DEMAND_WINDOW, up to
+    ORG_POOL_MAX_SIZE.
+
+    A schema takes seconds to make (about 2 s on Citus, where an empty pool has no clone to fall back on), so the
+    pool must already hold what the next burst takes. Keeping the recent window's sign-ups on top of the floor
+    means a burst as large as the last one finds the pool ready even before any refill lands, and the pool
+    shrinks back to the floor (by claims, never by dropping schemas) once sign-ups slow down.
+    """
+    floor = max(0, int(settings.ORG_POOL_SIZE))
+    if floor == 0:
+        return 0
+    ceiling = max(floor, int(settings.ORG_POOL_MAX_SIZE))
+    return min(ceiling, floor + recent_sign_ups())
 
 
 @functools.cache
@@ -122,20 +141,25 @@ def _top_up_lock() -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [TOP_UP_LOCK_KEY])
 
 
-def pool_fill(*, size: int) -> int:
+def pool_fill(*, size: int | Callable[[], int]) -> int:
     """Add pooled orgs until there are `size`; returns how many it made. Idempotent; one filler at a time.
 
+    `size` may be a function, asked again before every schema: the filler then follows a target that moves
+    while it works. The pool is counted again before every schema too, so schemas claimed while a fill runs
+    are replaced by that same fill (their own top-up tasks find the lock taken and return at once).
     Every pooled row counts, current or not: a stale one becomes current at the next `migrate_schemas`, and
     counting it keeps the pool from growing past its size after a deploy.
     """
+    target = size if callable(size) else lambda: size
     schema_connection.set_schema_to_public()
     with _top_up_lock() as acquired:
         if not acquired:
             return 0
-        missing = size - Org.objects.filter(status=OrgStatus.POOLED).count()
-        for _ in range(max(0, missing)):
+        created = 0
+        while Org.objects.filter(status=OrgStatus.POOLED).count() < target():
             pool_member_create()
-        return max(0, missing)
+            created += 1
+        return created
 
 
 def pool_top_up_enqueue() -> None:
@@ -145,12 +169,13 @@ def pool_top_up_enqueue() -> None:
 
 @shared_task(base=OrgTask, name="tenants.pool_top_up")
 def pool_top_up() -> int:
-    """Refill the pool to ORG_POOL_SIZE. Safe to run any number of times, from any number of workers.
+    """Refill the pool to its target (pool_target_size). Safe to run any number of times, from any number of
+    workers.
 
     Sign-up enqueues it after every claim; beat runs it every minute (crm/settings) as the safety net after
     deploys, restarts, failed tasks and pool-size changes.
     """
-    created = pool_fill(size=pool_target_size())
+    created = pool_fill(size=pool_target_size)
     if created:
         logger.info("org pool topped up with %s schema(s)", created)
     return created

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
@@ -24,6 +26,7 @@ from tenants.orgs.pool import (
     TOP_UP_LOCK_KEY,
     pool_fill,
     pool_member_create,
+    pool_target_size,
     pool_top_up,
     schema_is_current,
 )
@@ -61,8 +64,10 @@ def _forget_timeline_migrations(schema_name: str, *, drop_tables: bool = False) 
 
 
 @pytest.fixture(autouse=True)
-def _session_orgs(cast: Cast) -> None:
-    """The session's orgs and the template exist in every test: the empty-pool fallback clones the template."""
+def _session_orgs(cast: Cast, settings) -> None:
+    """The session's orgs and the template exist in every test: the empty-pool fallback clones the template.
+    The pool's target is ORG_POOL_SIZE alone, unless a test follows the sign-up rate (it sets the window)."""
+    settings.ORG_POOL_DEMAND_WINDOW = 0
 
 
 @pytest.fixture
@@ -174,6 +179,75 @@ def test_top_up_does_nothing_while_another_worker_holds_the_lock() -> None:
     assert pool_fill(size=1) == 1
 
 
+def _sign_ups_recorded(count: int, *, ago: timedelta = timedelta(0)) -> None:
+    """Active org rows that went live `ago` (rows only: the target counts sign-ups, not schemas)."""
+    went_live = timezone.now() - ago
+    orgs = [Org(name="Earlier sign-up", status=OrgStatus.ACTIVE, created_at=went_live) for _ in range(count)]
+    for org in orgs:
+        org.slug, org.schema_name = f"earlier-{org.pk.hex}", schema_name_for(org.pk)
+    Org.objects.bulk_create(orgs)
+
+
+@pytest.fixture
+def quiet_sign_ups() -> None:
+    """No sign-up in the demand window yet: the session's orgs went live long ago (rolled back with the test)."""
+    Org.objects.filter(status=OrgStatus.ACTIVE).update(created_at=timezone.now() - timedelta(days=1))
+
+
+def test_the_pool_target_is_its_size_plus_the_recent_sign_ups_up_to_a_ceiling(quiet_sign_ups, settings) -> None:
+    settings.ORG_POOL_SIZE, settings.ORG_POOL_DEMAND_WINDOW, settings.ORG_POOL_MAX_SIZE = 2, 600, 6
+    assert pool_target_size() == 2
+
+    _sign_ups_recorded(3)
+    _sign_ups_recorded(5, ago=timedelta(seconds=601))
+    assert pool_target_size() == 5
+
+    _sign_ups_recorded(2)
+    assert pool_target_size() == 6
+
+    settings.ORG_POOL_SIZE = 0
+    assert pool_target_size() == 0
+
+
+def test_after_a_burst_the_pool_holds_enough_for_another_as_large(
+    quiet_sign_ups, settings, schema_paths: list[str]
+) -> None:
+    settings.ORG_POOL_SIZE, settings.ORG_POOL_DEMAND_WINDOW, settings.ORG_POOL_MAX_SIZE = 1, 600, 10
+    assert pool_top_up() == 1
+    # A burst faster than any refill: the one ready schema goes to the first sign-up, the second falls back
+    # (a clone on plain PostgreSQL, the migrations on Citus).
+    schema_paths.clear()
+    org_create(name="Burst One")
+    assert schema_paths == []
+    org_create(name="Burst Two")
+    assert len(schema_paths) == 1
+
+    assert pool_top_up() == 3
+    schema_paths.clear()
+    org_create(name="Burst Three")
+    org_create(name="Burst Four")
+
+    assert schema_paths == []
+    assert len(_pooled()) == 1
+
+
+def test_a_fill_replaces_the_schemas_claimed_while_it_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = pool_member_create()
+    claimed: list[Org] = []
+
+    def member_create_while_a_sign_up_claims() -> Org:
+        if not claimed:
+            claimed.append(org_create(name="Claimed Meanwhile"))
+        return pool_member_create()
+
+    monkeypatch.setattr("tenants.orgs.pool.pool_member_create", member_create_while_a_sign_up_claims)
+
+    assert pool_fill(size=2) == 2
+
+    assert claimed[0].pk == first.pk
+    assert len(_pooled()) == 2
+
+
 def test_migrate_schemas_brings_a_lagging_pooled_schema_up_to_date() -> None:
     member = pool_member_create()
     _forget_timeline_migrations(member.schema_name, drop_tables=True)
@@ -253,7 +327,7 @@ def test_a_pooled_schema_whose_migrations_lag_is_never_handed_out(schema_paths: 
     org = org_create(name="Delta Homes")
 
     assert org.pk != stale.pk
-    assert schema_paths == ["clone"]
+    assert len(schema_paths) == 1  # the fallback made the sign-up's schema
     assert schema_is_current(org.schema_name)
     assert Org.objects.get(pk=stale.pk).status == OrgStatus.POOLED
 
@@ -294,6 +368,7 @@ def test_an_explicit_slug_that_is_taken_leaves_the_pooled_org_pooled(cast: Cast)
 # --- Falling back when the pool is empty --------------------------------------------------------------------
 
 
+@pytest.mark.not_on_citus(reason="on Citus the empty-pool fallback runs the migrations: a clone stays unsharded")
 def test_empty_pool_falls_back_to_cloning_the_template_on_plain_postgresql(
     schema_paths: list[str], dispatched: list[str], django_capture_on_commit_callbacks
 ) -> None:
@@ -336,6 +411,7 @@ def test_a_lagging_template_is_not_cloned(schema_paths: list[str]) -> None:
     assert schema_is_current(org.schema_name)
 
 
+@pytest.mark.not_on_citus(reason="checks that plain PostgreSQL is told apart from Citus")
 def test_plain_postgresql_is_not_mistaken_for_citus() -> None:
     assert provisioning.database_is_citus() is False
 
@@ -375,23 +451,30 @@ def _schema_names() -> set[str]:
 def test_a_crash_in_the_fallback_leaves_no_org_and_no_schema(monkeypatch: pytest.MonkeyPatch) -> None:
     orgs_before = set(Org.objects.values_list("pk", flat=True))
     schemas_before = _schema_names()
-    clone_schema = CloneSchema.clone_schema
-    cloned: list[str] = []
+    clone_schema, create_schema = CloneSchema.clone_schema, Org.create_schema
+    made: list[str] = []
 
+    # Whichever way the fallback makes the schema (a clone on plain PostgreSQL, the migrations on Citus).
     def crash_after_cloning(self: CloneSchema, base: str, new: str, *args: Any, **kwargs: Any) -> None:
         clone_schema(self, base, new, *args, **kwargs)
-        cloned.append(new)
+        made.append(new)
+        raise RuntimeError("the sign-up failed after its schema was made")
+
+    def crash_after_migrating(self: Org, *args: Any, **kwargs: Any) -> None:
+        create_schema(self, *args, **kwargs)
+        made.append(self.schema_name)
         raise RuntimeError("the sign-up failed after its schema was made")
 
     monkeypatch.setattr(CloneSchema, "clone_schema", crash_after_cloning)
+    monkeypatch.setattr(Org, "create_schema", crash_after_migrating)
     with pytest.raises(RuntimeError):
         account_register(**SIGN_UP)
 
-    assert len(cloned) == 1
+    assert len(made) == 1
     assert set(Org.objects.values_list("pk", flat=True)) == orgs_before
     assert not User.objects.filter(email="dana@delta.test").exists()
     assert _schema_names() == schemas_before
-    assert not schema_exists(cloned[0])
+    assert not schema_exists(made[0])
 
 
 # --- Concurrency: committed data, one connection per thread -------------------------------------------------
