@@ -16,6 +16,7 @@ from boards import serializers as s
 from boards.access import board_role, listed_role
 from boards.models import Board, Card, ChecklistItem, Label, RecurringCard
 from boards.templates import TEMPLATES
+from common.filtering import query_flag
 from common.pagination import FeedCursorPagination
 from common.validation import validated
 from records.ports import journal
@@ -25,10 +26,6 @@ from tenants.pipeline.context import OrgViewMixin
 
 PRECONDITION = OpenApiResponse(description="`If-Match` names an older version (`precondition_failed`).")
 ARCHIVED = OpenApiParameter("archived", bool, description="Archived ones instead of live ones.")
-
-
-def _flag(request: Request, name: str) -> bool:
-    return request.query_params.get(name, "").lower() in ("1", "true", "yes")
 
 
 def _with_etag(body: Any, obj: Any, status_code: int = status.HTTP_200_OK) -> Response:
@@ -58,7 +55,9 @@ class BoardListView(OrgViewMixin, GenericAPIView):
     def get(self, request: Request) -> Response:
         """The boards you see: the whole org's, your own and those that list you."""
         page = list(
-            self.paginate_queryset(selectors.boards(self.org, self.actor, archived=_flag(request, "archived")))
+            self.paginate_queryset(
+                selectors.boards(self.org, self.actor, archived=query_flag(request, "archived"))
+            )
             or []
         )
         listed = dict(
@@ -275,7 +274,7 @@ class BoardCardsView(OrgViewMixin, GenericAPIView):
         seen = selectors.board_of(self.org, self.actor, board_id)
         cards = (
             Card.objects.for_org(self.org)
-            .filter(board=seen.board, archived_at__isnull=not _flag(request, "archived"))
+            .filter(board=seen.board, archived_at__isnull=not query_flag(request, "archived"))
             .prefetch_related("checklist")
             .order_by("column__position", "position")
         )

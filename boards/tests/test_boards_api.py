@@ -255,3 +255,20 @@ def test_the_board_load_costs_the_same_queries_for_one_card_and_for_fifty(
         api.get(f"/api/boards/{small.pk}/")
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert len(api.get(f"/api/boards/{large.pk}/").json()["cards"]) == 50
+
+
+def test_archived_is_true_or_false_and_anything_else_is_a_400(cast: Cast) -> None:
+    made = board(cast.owner, name="Old")
+    client_for(cast.owner).delete(f"/api/boards/{made.pk}/")
+    api = client_for(cast.owner)
+
+    archived = api.get("/api/boards/", {"archived": "TRUE"})
+    live = api.get("/api/boards/", {"archived": "false"})
+    junk = api.get("/api/boards/?archived=null&archived=null")
+    cards = api.get(f"/api/boards/{made.pk}/cards/", {"archived": "yes"})
+
+    assert [row["name"] for row in archived.json()["results"]] == ["Old"]
+    assert "Old" not in [row["name"] for row in live.json()["results"]]
+    error = {"code": "invalid", "detail": "Send true or false."}
+    assert (junk.status_code, junk.json()["fields"]) == (400, {"archived": [error]})
+    assert cards.status_code == 400
