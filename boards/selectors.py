@@ -33,6 +33,10 @@ def board_of(org: Any, actor: Profile, board_id: Any, *, lock: bool = False) -> 
     board = queryset.first()
     if board is None:
         raise NotFound()
+    return _seen(org, actor, board)
+
+
+def _seen(org: Any, actor: Profile, board: Board) -> Seen:
     role = board_role(board, actor, listed_role(org, board, actor))
     if role is None:
         raise NotFound()
@@ -40,13 +44,14 @@ def board_of(org: Any, actor: Profile, board_id: Any, *, lock: bool = False) -> 
 
 
 def _on_board(org: Any, actor: Profile, model: Any, object_id: Any, *, lock: bool = False) -> tuple[Any, Seen]:
-    queryset = model.objects.for_org(org).filter(pk=object_id)
+    # The board comes in the same query (a card move or edit reads it on every call).
+    queryset = model.objects.for_org(org).filter(pk=object_id).select_related("board")
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     found = queryset.first()
     if found is None:
         raise NotFound()
-    return found, board_of(org, actor, found.board_id)
+    return found, _seen(org, actor, found.board)
 
 
 def column_of(org: Any, actor: Profile, column_id: Any, *, lock: bool = False) -> tuple[Column, Seen]:
