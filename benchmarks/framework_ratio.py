@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmarks.harness import setup
+from benchmarks.harness import setup, until_healthy
 from benchmarks.records import BASE_DIR, _database_url, _free_port
 
 ORG_SLUG = "bench-ratio"
@@ -206,17 +206,7 @@ def _start_server(port: int, workers: int, threads: int) -> subprocess.Popen[byt
     # The request log is written as in production, to nowhere.
     process = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/health/")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.3)
-    os.killpg(process.pid, signal.SIGTERM)
-    raise RuntimeError("gunicorn did not start")
+    return until_healthy(process, port)
 
 
 def under_server(probes: list[Probe], token: str, rounds: int, workers: int, threads: int) -> None:

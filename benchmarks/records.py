@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import setup
+from benchmarks.harness import setup, until_healthy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ORG_SLUG = "bench-records"
@@ -115,17 +115,7 @@ def _start_gunicorn(port: int, workers: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "gunicorn", "crm.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
                "--log-level", "error"]  # fmt: skip
     process = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/health/")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("gunicorn did not start")
+    return until_healthy(process, port)
 
 
 def _database_url(db: dict[str, Any]) -> str:

@@ -7,15 +7,13 @@ Run: .venv/bin/python -m benchmarks.serving [--leads 100000] [--requests 400]
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import signal
 import subprocess
 import sys
-import time
 from typing import Any
 
-from benchmarks.harness import setup
+from benchmarks.harness import setup, until_healthy
 from benchmarks.records import BASE_DIR, ORG_SLUG, _database_url, _ensure_data, _free_port, _load
 
 SERVERS = {
@@ -34,17 +32,7 @@ def _start(port: int, args: list[str]) -> subprocess.Popen[bytes]:
            "HOST": "127.0.0.1", "PORT": str(port)}  # fmt: skip
     command = [sys.executable, "-m", "gunicorn", "--config", str(BASE_DIR / "crm" / "gunicorn.py"), *args]
     process = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/health/")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("gunicorn did not start")
+    return until_healthy(process, port)
 
 
 def main() -> None:
