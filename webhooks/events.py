@@ -3,6 +3,7 @@ activity entry, so an event row exists exactly when the change it describes was 
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from dataclasses import dataclass
@@ -63,8 +64,17 @@ def _model_exists(app_label: str, model: str) -> bool:
     return True
 
 
+@functools.cache
+def _raising_types() -> frozenset[str]:
+    """The target types whose entries can raise an event: the record types, and those with events of their own
+    (a board's card, say, has a timeline but no events, so its entries cost no endpoint lookup)."""
+    return frozenset(registry.record_models()) | frozenset(_EXTRA_EVENTS)
+
+
 def _candidates(entry: Any) -> list[str]:
     """The event types this entry may raise (the snapshot decides between won and lost)."""
+    if entry.target_type not in _raising_types():
+        return []
     name = object_name(entry.target_type)
     if entry.target_type == "emailing.emailsend":
         return ["email_send.completed"] if entry.verb == "send_completed" else []
